@@ -1,0 +1,114 @@
+package transport
+
+import (
+	"encoding/binary"
+	"slices"
+
+	"golang.org/x/crypto/chacha20"
+	"golang.org/x/crypto/chacha20poly1305"
+	"golang.org/x/crypto/poly1305" //lint:ignore SA1019 OpenSSH's construction needs raw Poly1305; the AEAD's tag is not what it sends
+)
+
+// chachaCipher is chacha20-poly1305@openssh.com (OpenSSH's
+// PROTOCOL.chacha20poly1305). The 64-byte key is two ChaCha20 keys: K_2
+// (the first half) encrypts the payload from block counter 1 on and gives
+// the Poly1305 key from block 0; K_1 (the second half) encrypts the
+// 4-byte length with block 0. The nonce is the sequence number.
+//
+// Speed: x/crypto's standalone chacha20 has no amd64 assembly, but its
+// chacha20poly1305 AEAD does, and the AEAD's Seal encrypts from block
+// counter 1 with a 96-bit nonce whose first 4 bytes are zero: exactly
+// OpenSSH's 64-bit-counter, 64-bit-nonce keystream. So the payload is
+// XORed with the keystream through Seal (its own Poly1305 tag over the
+// data is computed and thrown away), and only the two block-0 uses go
+// through the generic chacha20, which stays on the stack.
+type chachaCipher struct {
+	mainKey, lengthKey [32]byte
+	aead               interface {
+		Seal(dst, nonce, plaintext, additionalData []byte) []byte
+	}
+	scratch []byte // room for Seal's thrown-away tag when opening
+}
+
+const chachaTagSize = poly1305.TagSize
+
+func newChaCha20Poly1305(key, _ []byte, _ *macMode, _ []byte) (packetCipher, error) {
+	c := new(chachaCipher)
+	copy(c.mainKey[:], key[:32])
+	copy(c.lengthKey[:], key[32:64])
+	aead, err := chacha20poly1305.New(c.mainKey[:])
+	if err != nil {
+		return nil, err
+	}
+	c.aead = aead
+	return c, nil
+}
+
+// nonce returns the AEAD nonce for seq: 4 zero bytes, then the sequence
+// number as a 64-bit big-endian value.
+func chachaNonce(seq uint32) [12]byte {
+	var n [12]byte
+	binary.BigEndian.PutUint64(n[4:], uint64(seq))
+	return n
+}
+
+// polyKey returns the Poly1305 key for seq: block 0 of K_2.
+func (c *chachaCipher) polyKey(nonce *[12]byte) [32]byte {
+	var k [32]byte
+	s, _ := chacha20.NewUnauthenticatedCipher(c.mainKey[:], nonce[:])
+	s.XORKeyStream(k[:], k[:])
+	return k
+}
+
+// xorLength en- or decrypts the 4-byte length with block 0 of K_1.
+func (c *chachaCipher) xorLength(dst, src []byte, nonce *[12]byte) {
+	s, _ := chacha20.NewUnauthenticatedCipher(c.lengthKey[:], nonce[:])
+	s.XORKeyStream(dst[:4], src[:4])
+}
+
+func (c *chachaCipher) open(seq uint32, r *packetReader) ([]byte, error) {
+	nonce := chachaNonce(seq)
+	hdr, err := r.peek(4)
+	if err != nil {
+		return nil, err
+	}
+	var plainLen [4]byte
+	c.xorLength(plainLen[:], hdr, &nonce)
+	length := binary.BigEndian.Uint32(plainLen[:])
+	if err := checkLength(length, int(length), 8); err != nil {
+		return nil, err
+	}
+	total := 4 + int(length) + chachaTagSize
+	pkt, err := r.peek(total)
+	if err != nil {
+		return nil, err
+	}
+	polyKey := c.polyKey(&nonce)
+	var tag [chachaTagSize]byte
+	copy(tag[:], pkt[4+length:])
+	if !poly1305.Verify(&tag, pkt[:4+length], &polyKey) {
+		return nil, errMAC
+	}
+	// Decrypt in place. Seal writes a tag after the data; the packet's own
+	// tag is there, already verified, so it may be overwritten.
+	body := pkt[4 : 4+length : total]
+	c.aead.Seal(body[:0], nonce[:], body, nil)
+	r.discard(total)
+	return payloadOf(body)
+}
+
+func (c *chachaCipher) seal(seq uint32, dst, payload []byte, pad *padding) []byte {
+	nonce := chachaNonce(seq)
+	start := len(dst)
+	dst = slices.Grow(dst, 4+1+len(payload)+2*8+chachaTagSize)
+	dst = appendPacket(dst, payload, 8, 4, pad)
+	pkt := dst[start:]
+	c.xorLength(pkt, pkt, &nonce)
+	body := pkt[4:]
+	c.aead.Seal(body[:0], nonce[:], body, nil) // overwrites the space for our tag with its own, unused
+	polyKey := c.polyKey(&nonce)
+	var tag [chachaTagSize]byte
+	poly1305.Sum(&tag, pkt, &polyKey)
+	return append(dst, tag[:]...)
+}
+

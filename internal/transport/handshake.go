@@ -1,0 +1,453 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/amiko-ssh/amiko/internal/wire"
+	"github.com/amiko-ssh/amiko/internal/zlib"
+)
+
+// Client runs the client side of the version exchange and the first key
+// exchange over conn and returns the transport. ctx bounds only this
+// handshake; cancelling it later does not affect the connection. On
+// failure conn is left open for the caller to close.
+func Client(ctx context.Context, conn net.Conn, cfg *Config) (*Conn, error) {
+	c, err := newConn(conn, cfg)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	bannerTimeout := timeoutOrDefault(cfg.BannerTimeout, DefaultBannerTimeout)
+	handshakeTimeout := timeoutOrDefault(cfg.HandshakeTimeout, DefaultHandshakeTimeout)
+	deadline := func(d time.Duration) time.Time {
+		if d <= 0 {
+			return time.Time{}
+		}
+		return start.Add(d)
+	}
+	bannerDeadline := earliest(deadline(bannerTimeout), deadline(handshakeTimeout))
+	handshakeDeadline := deadline(handshakeTimeout)
+
+	// A cancelled context interrupts whatever read or write is blocked.
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	phase := "banner"
+	err = c.clientHandshake(func(p string) {
+		phase = p
+		d := bannerDeadline
+		if p == "handshake" {
+			d = handshakeDeadline
+		}
+		if ctx.Err() == nil {
+			conn.SetDeadline(d)
+		}
+	})
+	if !stop() && err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			t := bannerTimeout
+			if phase == "handshake" || (handshakeTimeout > 0 && handshakeTimeout < t) {
+				phase, t = "handshake", handshakeTimeout
+			}
+			return nil, &TimeoutError{Phase: phase, After: t}
+		}
+		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("ssh: connection closed by the server during the %s: %w", phase, io.ErrUnexpectedEOF)
+		}
+		return nil, err
+	}
+	conn.SetDeadline(time.Time{})
+	return c, nil
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+// clientHandshake sends our version line and KEXINIT in one write without
+// waiting for the server (RFC 4253 section 7 lets key exchange begin right
+// after the version), then reads the server's version and runs the first
+// key exchange. setPhase is told when the banner has arrived.
+func (c *Conn) clientHandshake(setPhase func(string)) error {
+	setPhase("banner")
+	c.wmu.Lock()
+	err := c.sendKexInitPrefixLocked(append(slices.Clip(c.clientVersion), '\r', '\n'))
+	c.wmu.Unlock()
+	if err != nil {
+		return err
+	}
+	version, preamble, err := readVersion(c.r)
+	if err != nil {
+		return err
+	}
+	c.serverVersion = version
+	for _, l := range preamble {
+		c.log.Debug("ssh: server line before its version", "line", l)
+	}
+	c.log.Debug("ssh: server version", "version", string(version))
+	setPhase("handshake")
+	for {
+		p, err := c.readRawPacket()
+		if err != nil {
+			return err
+		}
+		switch p[0] {
+		case wire.MsgKexInit:
+			return c.runKex(p)
+		case wire.MsgIgnore, wire.MsgDebug:
+			continue // a strict kex server sends neither; runKex checks
+		case wire.MsgDisconnect:
+			return disconnectError(p)
+		}
+		return &ProtocolError{Reason: fmt.Sprintf("message %d before KEXINIT", p[0])}
+	}
+}
+
+// makeKexInit builds our KEXINIT. The extension markers go only into the
+// first one (strict kex and RFC 8308 both say so).
+func (c *Conn) makeKexInit(first bool) (*wire.KexInit, error) {
+	m := &wire.KexInit{
+		KexAlgos:                slices.Clone(orDefault(c.cfg.KexAlgorithms, DefaultKexAlgorithms)),
+		HostKeyAlgos:            orDefault(c.cfg.HostKeyAlgorithms, DefaultHostKeyAlgorithms),
+		CiphersClientServer:     orDefault(c.cfg.Ciphers, DefaultCiphers),
+		CiphersServerClient:     orDefault(c.cfg.Ciphers, DefaultCiphers),
+		MACsClientServer:        orDefault(c.cfg.MACs, DefaultMACs),
+		MACsServerClient:        orDefault(c.cfg.MACs, DefaultMACs),
+		CompressionClientServer: orDefault(c.cfg.Compressions, DefaultCompressions),
+		CompressionServerClient: orDefault(c.cfg.Compressions, DefaultCompressions),
+	}
+	if _, err := io.ReadFull(c.rand, m.Cookie[:]); err != nil {
+		return nil, err
+	}
+	if first {
+		m.KexAlgos = append(m.KexAlgos, extInfoClient, strictKexClient)
+	}
+	return m, nil
+}
+
+func (c *Conn) sendKexInitLocked() error { return c.sendKexInitPrefixLocked(nil) }
+
+func (c *Conn) sendKexInitPrefixLocked(prefix []byte) error {
+	if c.kexInitSent != nil {
+		return nil
+	}
+	c.mu.Lock()
+	first := c.kexCount == 0
+	c.mu.Unlock()
+	m, err := c.makeKexInit(first)
+	if err != nil {
+		return err
+	}
+	payload := m.Append(nil)
+	if err := c.writePacketLocked(prefix, payload); err != nil {
+		return err
+	}
+	c.kexInitSent = &sentKexInit{msg: m, payload: payload}
+	return nil
+}
+
+// runKex runs one key exchange, the server's KEXINIT (payload p) in hand.
+// It runs in the reading goroutine.
+func (c *Conn) runKex(p []byte) error {
+	theirsRaw := bytes.Clone(p)
+	theirs, err := wire.ParseKexInit(theirsRaw)
+	if err != nil {
+		return err
+	}
+	c.wmu.Lock()
+	err = c.sendKexInitLocked()
+	ours := c.kexInitSent
+	c.wmu.Unlock()
+	if err != nil {
+		return err
+	}
+
+	c.mu.Lock()
+	first := c.kexCount == 0
+	c.mu.Unlock()
+	if first {
+		strict := slices.Contains(theirs.KexAlgos, strictKexServer)
+		if strict && c.packetsRead != 1 {
+			return &ProtocolError{Reason: "strict key exchange: KEXINIT was not the server's first packet"}
+		}
+		c.mu.Lock()
+		c.strict = strict
+		c.mu.Unlock()
+	}
+
+	algs, err := negotiate(ours.msg, theirs)
+	if err != nil {
+		return err
+	}
+	c.log.Debug("ssh: negotiated", "kex", algs.Kex, "hostkey", algs.HostKey,
+		"cipher_out", algs.CipherOut, "cipher_in", algs.CipherIn,
+		"mac_out", algs.MACOut, "mac_in", algs.MACIn,
+		"compression_out", algs.CompressionOut, "compression_in", algs.CompressionIn)
+
+	kt := kexConn{c: c, first: first}
+	if theirs.FirstKexFollows && !guessIsRight(ours.msg, theirs) {
+		if _, err := kt.readPacket(); err != nil { // the server's wrong guess
+			return err
+		}
+	}
+	method := kexMethods[algs.Kex]
+	res, err := method.run(kt, &kexInput{
+		clientVersion: c.clientVersion,
+		serverVersion: c.serverVersion,
+		clientKexInit: ours.payload,
+		serverKexInit: theirsRaw,
+		rand:          c.rand,
+		gexMin:        2048, gexN: gexPreferredBits(algs), gexMax: 8192,
+	})
+	if err != nil {
+		return err
+	}
+	key, err := c.verifyHostKey(algs.HostKey, res, first)
+	if err != nil {
+		return err
+	}
+
+	c.mu.Lock()
+	if first {
+		c.sessionID = res.H
+		c.hostKey = key
+		c.hostKeyBlob = bytes.Clone(res.HostKey)
+	}
+	sessionID := c.sessionID
+	c.mu.Unlock()
+
+	out, in, err := newCiphers(algs, res, sessionID)
+	if err != nil {
+		return err
+	}
+	if err := c.sendNewKeys(out, algs); err != nil {
+		return err
+	}
+	nk, err := kt.readPacket()
+	if err != nil {
+		return err
+	}
+	if len(nk) != 1 || nk[0] != wire.MsgNewKeys {
+		return &ProtocolError{Reason: fmt.Sprintf("got message %d instead of NEWKEYS", nk[0])}
+	}
+	c.in.cipher = in
+	if c.strict {
+		c.in.seq = 0
+	}
+	c.in.bytes, c.in.packets = 0, 0
+	c.in.rekeyLimit = rekeyLimit(c.cfg.RekeyBytes, algs.CipherIn)
+	c.in.compression, c.in.compressing = algs.CompressionIn, false
+	c.mu.Lock()
+	authenticated := c.authenticated
+	c.algs = algs
+	c.kexCount++
+	c.lastKex = time.Now()
+	c.mu.Unlock()
+	// Both zlib streams start afresh at every NEWKEYS that keeps
+	// compression on, as OpenSSH's ssh_set_newkeys does.
+	if algs.CompressionIn == compressionZlib || (algs.CompressionIn == compressionDelayed && authenticated) {
+		c.startInflate()
+	}
+	if first {
+		c.extInfoState = extInfoAfterNewKeys
+	}
+	return nil
+}
+
+// sendNewKeys sends NEWKEYS under the old keys and switches the write side
+// to the new ones, then lets waiting writers go.
+func (c *Conn) sendNewKeys(out packetCipher, algs Algorithms) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.writePacketLocked(nil, []byte{wire.MsgNewKeys}); err != nil {
+		return err
+	}
+	c.out.cipher = out
+	c.mu.Lock()
+	if c.strict {
+		c.out.seq = 0
+	}
+	authenticated := c.authenticated
+	c.mu.Unlock()
+	c.out.bytes, c.out.packets = 0, 0
+	c.out.rekeyLimit = rekeyLimit(c.cfg.RekeyBytes, algs.CipherOut)
+	c.out.compression, c.out.compressing = algs.CompressionOut, false
+	if algs.CompressionOut == compressionZlib || (algs.CompressionOut == compressionDelayed && authenticated) {
+		c.startDeflateLocked()
+	}
+	c.kexInitSent = nil
+	c.wcond.Broadcast()
+	return nil
+}
+
+func (c *Conn) startInflate() {
+	if c.inflater == nil {
+		c.inflater = zlib.NewInflater()
+	} else {
+		c.inflater.Reset()
+	}
+	c.in.compressing = true
+}
+
+func (c *Conn) startDeflateLocked() {
+	if c.deflater == nil {
+		c.deflater = zlib.NewDeflater(6) // OpenSSH's level
+	} else {
+		c.deflater.Reset()
+	}
+	c.out.compressing = true
+}
+
+// rekeyLimit returns the bytes one direction may carry under one key:
+// configured, or OpenSSH's default for the cipher (RFC 4344: 2^(L/4)
+// blocks for L-bit blocks; 1 GiB for 8-byte blocks).
+func rekeyLimit(configured uint64, cipherName string) uint64 {
+	if configured != 0 {
+		return configured
+	}
+	if bs := cipherModes[cipherName].blockSize; bs >= 16 {
+		return uint64(1<<32) * uint64(bs)
+	}
+	return 1 << 30
+}
+
+// gexPreferredBits is the group size to ask for in a group exchange, as
+// OpenSSH chooses it: enough for the cipher's strength, at least 2048.
+func gexPreferredBits(algs Algorithms) uint32 {
+	key := max(cipherModes[algs.CipherOut].keySize, cipherModes[algs.CipherIn].keySize)
+	switch {
+	case key >= 32:
+		return 8192
+	case key >= 24:
+		return 7680
+	}
+	return 3072
+}
+
+// newCiphers derives the keys of RFC 4253 section 7.2 and builds both
+// directions' ciphers.
+func newCiphers(algs Algorithms, res *kexResult, sessionID []byte) (out, in packetCipher, err error) {
+	build := func(cipherName, macName string, ivLetter, keyLetter, macLetter byte) (packetCipher, error) {
+		mode := cipherModes[cipherName]
+		iv := deriveKey(res.Hash, res.K, res.H, ivLetter, sessionID, mode.ivSize)
+		key := deriveKey(res.Hash, res.K, res.H, keyLetter, sessionID, mode.keySize)
+		var mac *macMode
+		var macKey []byte
+		if !mode.aead {
+			mac = macModes[macName]
+			macKey = deriveKey(res.Hash, res.K, res.H, macLetter, sessionID, mac.keySize)
+		}
+		return mode.new(key, iv, mac, macKey)
+	}
+	if out, err = build(algs.CipherOut, algs.MACOut, 'A', 'C', 'E'); err != nil {
+		return nil, nil, err
+	}
+	if in, err = build(algs.CipherIn, algs.MACIn, 'B', 'D', 'F'); err != nil {
+		return nil, nil, err
+	}
+	return out, in, nil
+}
+
+// verifyHostKey checks the server's signature over the exchange hash with
+// the key it sent, that key and signature are of the negotiated algorithm
+// (an RSA key signing with ssh-rsa after rsa-sha2-512 was agreed is a
+// downgrade), and then asks the callback whether to trust the key (first
+// exchange) or that the key did not change (rekey).
+func (c *Conn) verifyHostKey(alg string, res *kexResult, first bool) (ssh.PublicKey, error) {
+	key, err := ssh.ParsePublicKey(res.HostKey)
+	if err != nil {
+		return nil, &HostKeyError{Reason: "cannot parse the server's host key: " + err.Error()}
+	}
+	keyType, sigFormat := hostKeyFormats(alg)
+	if key.Type() != keyType {
+		return nil, &HostKeyError{Reason: fmt.Sprintf("server sent a %s key after %s was negotiated", key.Type(), alg)}
+	}
+	sig, err := wire.ParseSignature(res.Signature)
+	if err != nil {
+		return nil, &HostKeyError{Reason: err.Error()}
+	}
+	if sig.Format != sigFormat {
+		return nil, &HostKeyError{Reason: fmt.Sprintf("server signed with %s after %s was negotiated", sig.Format, alg)}
+	}
+	if err := key.Verify(res.H, &ssh.Signature{Format: sig.Format, Blob: sig.Blob}); err != nil {
+		return nil, &HostKeyError{Reason: "signature over the exchange hash does not verify: " + err.Error()}
+	}
+	if !first {
+		c.mu.Lock()
+		same := bytes.Equal(c.hostKeyBlob, res.HostKey)
+		c.mu.Unlock()
+		if !same {
+			return nil, &HostKeyError{Reason: "server presented a different host key on rekey"}
+		}
+		return key, nil
+	}
+	if err := c.cfg.HostKeyCallback(key); err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+// hostKeyFormats maps a host key algorithm to the key type it names and
+// the signature format it signs with.
+func hostKeyFormats(alg string) (keyType, sigFormat string) {
+	const certSuffix = "-cert-v01@openssh.com"
+	base, isCert := strings.CutSuffix(alg, certSuffix)
+	keyType, sigFormat = alg, base
+	if base == ssh.KeyAlgoRSASHA256 || base == ssh.KeyAlgoRSASHA512 {
+		keyType = ssh.KeyAlgoRSA
+		if isCert {
+			keyType = ssh.CertAlgoRSAv01
+		}
+	}
+	return keyType, sigFormat
+}
+
+// kexConn is the kexTransport a method runs over: kex messages only.
+type kexConn struct {
+	c     *Conn
+	first bool
+}
+
+func (k kexConn) writePacket(p []byte) error {
+	k.c.wmu.Lock()
+	defer k.c.wmu.Unlock()
+	return k.c.writePacketLocked(nil, p)
+}
+
+func (k kexConn) readPacket() ([]byte, error) {
+	for {
+		p, err := k.c.readRawPacket()
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case p[0] == wire.MsgDisconnect:
+			return nil, disconnectError(p)
+		case wire.IsKex(p[0]) && p[0] != wire.MsgKexInit:
+			return p, nil
+		case k.first && k.c.strict:
+			return nil, &ProtocolError{Reason: fmt.Sprintf("strict key exchange: unexpected message %d during the first key exchange", p[0])}
+		case p[0] == wire.MsgIgnore || p[0] == wire.MsgDebug || p[0] == wire.MsgUnimplemented:
+			continue
+		}
+		return nil, &ProtocolError{Reason: fmt.Sprintf("unexpected message %d during key exchange", p[0])}
+	}
+}
