@@ -176,7 +176,7 @@ _host_priv = ed25519.Ed25519PrivateKey.from_private_bytes(HOST_SEED)
 HOST_PEM = _host_priv.private_bytes(
     serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())
 ASYNC_HOST = asyncssh.load_keypairs([asyncssh.import_private_key(HOST_PEM)])[0]
-ASYNC_HOST_PUB = asyncssh.import_public_key(ASYNC_HOST.public_data)
+ASYNC_HOST_PUB = asyncssh.public_key.decode_ssh_public_key(ASYNC_HOST.public_data)
 PARAMIKO_HOST = paramiko.Ed25519Key(file_obj=io.StringIO(HOST_PEM.decode()))
 assert PARAMIKO_HOST.asbytes() == ASYNC_HOST.public_data
 
@@ -203,8 +203,19 @@ def kexinit(method, cookie_label):
 P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 P384_N = int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF"
              "581A0DB248B0A77AECEC196ACCC52973", 16)
-P521_N = int("01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
+P521_N = int("1FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
              "FA51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409", 16)
+# The group orders, checked against OpenSSL through cryptography: n itself
+# is refused as a private scalar, n-1 accepted.
+for _n, _curve, _bits in ((P256_N, ec.SECP256R1(), 256), (P384_N, ec.SECP384R1(), 384),
+                          (P521_N, ec.SECP521R1(), 521)):
+    assert _n.bit_length() == _bits
+    ec.derive_private_key(_n - 1, _curve)
+    try:
+        ec.derive_private_key(_n, _curve)
+        raise AssertionError("order of %s" % _curve.name)
+    except ValueError:
+        pass
 
 
 def scalar_bytes(label, size, top_mask, order):
@@ -249,11 +260,22 @@ def dh_values(method, reject_first=False):
     return rand, [int.from_bytes(cb, "big")], [int.from_bytes(sb, "big")]
 
 
+class ParamikoGroup18(paramiko.kex_group1.KexGroup1):
+    """paramiko 2.12 has no group18; its group1 code does the same with
+    the RFC 3526 8192-bit prime, computed above from its formula."""
+
+    name = "diffie-hellman-group18-sha512"
+    P = modp_prime(8192, 4743158)
+    hash_algo = hashlib.sha512
+
+
 GEX = (2048, 3072, 8192)  # what amiko's client asks by default
 
 METHODS = [
     # name, kind, paramiko class (or None), value maker
-    ("curve25519-sha256", "ecdh", None, x25519_values),
+    # paramiko 2.12 registers KexCurve25519 only under the @libssh.org
+    # name; the algorithm is the same (RFC 8731), only the name differs.
+    ("curve25519-sha256", "ecdh", paramiko.kex_curve25519.KexCurve25519, x25519_values),
     ("curve25519-sha256@libssh.org", "ecdh", paramiko.kex_curve25519.KexCurve25519, x25519_values),
     ("ecdh-sha2-nistp256", "ecdh", paramiko.kex_ecdh_nist.KexNistp256,
      lambda m: ecdh_values(m, 32, 0xFF, P256_N, True)),
@@ -266,7 +288,7 @@ METHODS = [
      lambda m: dh_values(m, True)),
     ("diffie-hellman-group14-sha256", "dh", paramiko.kex_group14.KexGroup14SHA256, dh_values),
     ("diffie-hellman-group16-sha512", "dh", paramiko.kex_group16.KexGroup16SHA512, dh_values),
-    ("diffie-hellman-group18-sha512", "dh", None, dh_values),
+    ("diffie-hellman-group18-sha512", "dh", ParamikoGroup18, dh_values),
     ("diffie-hellman-group-exchange-sha1", "gex", paramiko.kex_gex.KexGex, dh_values),
     ("diffie-hellman-group-exchange-sha256", "gex", paramiko.kex_gex.KexGexSHA256, dh_values),
 ]
@@ -458,7 +480,8 @@ def main():
             gex_group = (asyncssh.kex_dh._group15_g, asyncssh.kex_dh._group15_p)
             got = run_paramiko(pcls, cvals, svals, ic, is_, gex_group)
             assert got == (cm, sm, K, H, keys), "asyncssh and paramiko disagree on " + method
-            confirmed.append("paramiko " + paramiko.__version__)
+            note = " (KexGroup1 code, RFC 3526 group 18 prime)" if pcls is ParamikoGroup18 else ""
+            confirmed.append("paramiko " + paramiko.__version__ + note)
         reply = SSHPacket(sm[-1][1:])
         host_key = reply.get_string()
         if kind in ("dh", "gex"):
