@@ -27,7 +27,9 @@ type chachaCipher struct {
 	aead               interface {
 		Seal(dst, nonce, plaintext, additionalData []byte) []byte
 	}
-	scratch []byte // room for Seal's thrown-away tag when opening
+	// nonce lives here rather than on the stack: passing it through the
+	// aead interface would move it to the heap on every packet.
+	nonce [12]byte
 }
 
 const chachaTagSize = poly1305.TagSize
@@ -44,12 +46,11 @@ func newChaCha20Poly1305(key, _ []byte, _ *macMode, _ []byte) (packetCipher, err
 	return c, nil
 }
 
-// nonce returns the AEAD nonce for seq: 4 zero bytes, then the sequence
-// number as a 64-bit big-endian value.
-func chachaNonce(seq uint32) [12]byte {
-	var n [12]byte
-	binary.BigEndian.PutUint64(n[4:], uint64(seq))
-	return n
+// setNonce sets the nonce for seq: 4 zero bytes, then the sequence number
+// as a 64-bit big-endian value.
+func (c *chachaCipher) setNonce(seq uint32) *[12]byte {
+	binary.BigEndian.PutUint64(c.nonce[4:], uint64(seq))
+	return &c.nonce
 }
 
 // polyKey returns the Poly1305 key for seq: block 0 of K_2.
@@ -67,13 +68,13 @@ func (c *chachaCipher) xorLength(dst, src []byte, nonce *[12]byte) {
 }
 
 func (c *chachaCipher) open(seq uint32, r *packetReader) ([]byte, error) {
-	nonce := chachaNonce(seq)
+	nonce := c.setNonce(seq)
 	hdr, err := r.peek(4)
 	if err != nil {
 		return nil, err
 	}
 	var plainLen [4]byte
-	c.xorLength(plainLen[:], hdr, &nonce)
+	c.xorLength(plainLen[:], hdr, nonce)
 	length := binary.BigEndian.Uint32(plainLen[:])
 	if err := checkLength(length, int(length), 8); err != nil {
 		return nil, err
@@ -83,7 +84,7 @@ func (c *chachaCipher) open(seq uint32, r *packetReader) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	polyKey := c.polyKey(&nonce)
+	polyKey := c.polyKey(nonce)
 	var tag [chachaTagSize]byte
 	copy(tag[:], pkt[4+length:])
 	if !poly1305.Verify(&tag, pkt[:4+length], &polyKey) {
@@ -98,15 +99,15 @@ func (c *chachaCipher) open(seq uint32, r *packetReader) ([]byte, error) {
 }
 
 func (c *chachaCipher) seal(seq uint32, dst, payload []byte, pad *padding) []byte {
-	nonce := chachaNonce(seq)
+	nonce := c.setNonce(seq)
 	start := len(dst)
 	dst = slices.Grow(dst, 4+1+len(payload)+2*8+chachaTagSize)
 	dst = appendPacket(dst, payload, 8, 4, pad)
 	pkt := dst[start:]
-	c.xorLength(pkt, pkt, &nonce)
+	c.xorLength(pkt, pkt, nonce)
 	body := pkt[4:]
 	c.aead.Seal(body[:0], nonce[:], body, nil) // overwrites the space for our tag with its own, unused
-	polyKey := c.polyKey(&nonce)
+	polyKey := c.polyKey(nonce)
 	var tag [chachaTagSize]byte
 	poly1305.Sum(&tag, pkt, &polyKey)
 	return append(dst, tag[:]...)

@@ -41,8 +41,8 @@ func (k curve25519Kex) run(t kexTransport, in *kexInput) (*kexResult, error) {
 	clear(secret)
 
 	// RFC 5656 section 4: string Q_C, string Q_S, mpint K.
-	values := wire.AppendString(nil, reply.ServerPub)
-	values = wire.AppendString(values, qc)
+	values := wire.AppendString(nil, qc)
+	values = wire.AppendString(values, reply.ServerPub)
 	values = append(values, K...)
 	return &kexResult{
 		H:         exchangeHash(crypto.SHA256, in, reply.HostKey, values),

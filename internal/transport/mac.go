@@ -35,6 +35,7 @@ var macModes = map[string]*macMode{
 type packetMAC struct {
 	h   hash.Hash
 	sum []byte
+	seq [4]byte // here rather than on the stack: h.Write would move it to the heap per call
 }
 
 func newPacketMAC(m *macMode, key []byte) *packetMAC {
@@ -44,10 +45,9 @@ func newPacketMAC(m *macMode, key []byte) *packetMAC {
 // compute returns the MAC of seq || data; the result is valid until the
 // next call.
 func (m *packetMAC) compute(seq uint32, data []byte) []byte {
-	var s [4]byte
-	binary.BigEndian.PutUint32(s[:], seq)
+	binary.BigEndian.PutUint32(m.seq[:], seq)
 	m.h.Reset()
-	m.h.Write(s[:])
+	m.h.Write(m.seq[:])
 	m.h.Write(data)
 	m.sum = m.h.Sum(m.sum[:0])
 	return m.sum
