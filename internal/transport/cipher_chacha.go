@@ -112,4 +112,3 @@ func (c *chachaCipher) seal(seq uint32, dst, payload []byte, pad *padding) []byt
 	poly1305.Sum(&tag, pkt, &polyKey)
 	return append(dst, tag[:]...)
 }
-

@@ -91,9 +91,9 @@ type sentKexInit struct {
 type extInfoState uint8
 
 const (
-	extInfoAfterNewKeys extInfoState = iota // next packet may be EXT_INFO
-	extInfoBeforeSuccess                    // may come before USERAUTH_SUCCESS
-	extInfoMustBeSuccess                    // one came: USERAUTH_SUCCESS must follow
+	extInfoAfterNewKeys  extInfoState = iota // next packet may be EXT_INFO
+	extInfoBeforeSuccess                     // may come before USERAUTH_SUCCESS
+	extInfoMustBeSuccess                     // one came: USERAUTH_SUCCESS must follow
 	extInfoNever
 )
 

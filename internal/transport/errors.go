@@ -47,8 +47,8 @@ func (e *DisconnectError) Error() string {
 // TimeoutError reports that a phase of the connection took longer than
 // its timeout allows. It is a net.Error whose Timeout is true.
 type TimeoutError struct {
-	Phase   string // "banner" or "handshake"
-	After   time.Duration
+	Phase string // "banner" or "handshake"
+	After time.Duration
 }
 
 func (e *TimeoutError) Error() string {

@@ -25,9 +25,10 @@ const (
 	gexDefaultN   = 3072
 	gexDefaultMax = 8192
 
-	// gexFloor and gexCeiling bound what a caller may ask for: below
-	// 1024 bits the exponent would not fit, above 8192 bits a server could
-	// make the client spend seconds on one exponentiation.
+	// gexFloor and gexCeiling bound what a caller may ask for: a group
+	// below 1024 bits is broken outright (and must stay well above the
+	// 512-bit exponent), and above 8192 bits a server could make the
+	// client spend long on each exponentiation.
 	gexFloor   = 1024
 	gexCeiling = 8192
 )
@@ -39,11 +40,11 @@ func (k *gexKex) gexSizes(in *kexInput) (lo, n, hi uint32, err error) {
 	if lo == 0 {
 		lo = gexDefaultMin
 	}
-	if n == 0 {
-		n = max(gexDefaultN, lo)
-	}
 	if hi == 0 {
 		hi = gexDefaultMax
+	}
+	if n == 0 {
+		n = min(max(gexDefaultN, lo), hi)
 	}
 	if lo < gexFloor || hi > gexCeiling || lo > n || n > hi {
 		return 0, 0, 0, kexErrorf(k.name, nil, "bad group sizes min %d, n %d, max %d (want %d <= min <= n <= max <= %d)",

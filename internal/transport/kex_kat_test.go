@@ -2,7 +2,9 @@ package transport
 
 import (
 	"bytes"
+	"fmt"
 	"sort"
+	"sync"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
@@ -40,6 +42,34 @@ func TestKexKAT(t *testing.T) {
 		if kexMethods[name] == nil {
 			t.Errorf("vector for %s, which kexMethods lacks", name)
 		}
+	}
+}
+
+// TestKexKATConcurrent runs every vector at once, twice: the methods are
+// shared values in kexMethods and must keep their state per run (run
+// with -race).
+func TestKexKATConcurrent(t *testing.T) {
+	vectors := loadKexVectors(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*len(vectors))
+	for range 2 {
+		for _, v := range vectors {
+			wg.Go(func() {
+				tr := &kexFakeTransport{replies: v.replies()}
+				res, err := kexMethods[v.Method].run(tr, v.input())
+				switch {
+				case err != nil:
+					errs <- fmt.Errorf("%s: %v", v.Method, err)
+				case !bytes.Equal(res.H, v.H):
+					errs <- fmt.Errorf("%s: H %x, want %x", v.Method, res.H, []byte(v.H))
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
 

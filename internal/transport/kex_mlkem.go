@@ -70,7 +70,9 @@ func (mlkem768x25519Kex) run(t kexTransport, in *kexInput) (*kexResult, error) {
 	h.Write(ecdhSecret)
 	clear(kemSecret)
 	clear(ecdhSecret)
-	K := wire.AppendString(nil, h.Sum(nil))
+	secret := h.Sum(nil)
+	K := wire.AppendString(nil, secret)
+	clear(secret)
 
 	// string C_INIT, string S_REPLY, string K.
 	values := wire.AppendString(nil, cInit)
