@@ -17,11 +17,12 @@
 //
 // # How each server runs
 //
-// sshd and dropbear cannot tell which port they bound when asked for port
-// 0, and picking a free port before starting them races with other tests.
-// So they run the way inetd runs them: the harness owns the listener and
-// starts one "sshd -i" or "dropbear -i" per accepted connection, with the
-// socket as its standard input and output.
+// sshd cannot tell which port it bound when asked for port 0, and picking a
+// free port before starting it races with other tests. So it runs the way
+// inetd runs it: the harness owns the listener and starts one "sshd -i"
+// per accepted connection, with the socket as its standard input and
+// output. dropbear refuses to log to stderr in inetd mode, so it runs as
+// a daemon on 127.0.0.1:0 and the harness reads its port from /proc.
 //
 // Both need root (sshd for privilege separation, both to switch to the
 // login user) and log in as the dedicated local account "amikotest"
@@ -33,6 +34,20 @@
 // paramiko and asyncssh run from small scripts embedded in this package,
 // with Debian's /usr/bin/python3 (which has both modules), and report the
 // port they bound on their first line of output.
+//
+// Every process a server starts runs in a cgroup of the server's own
+// where cgroup v2 allows, and the test's cleanup kills the cgroup: that
+// catches the commands sshd leaves running, reparented to init, when a
+// client disconnects. Without cgroups, cleanup kills the process trees it
+// can still find.
+//
+// # What a test can ask a server
+//
+// Server carries what a client needs (Addr, HostKeys, User, Password,
+// UserKey) and helpers built on it: ClientConfig for an x/crypto client,
+// KnownHosts for a known_hosts file, Offered for the algorithms the server
+// announces in its KEXINIT, and Log for what the server logged, to assert
+// on.
 //
 // # Under CI
 //

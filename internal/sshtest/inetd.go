@@ -67,5 +67,6 @@ func startInetd(p *procs, c net.Conn, logf *os.File, cmd *exec.Cmd) error {
 	}
 	defer f.Close()
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = f, f, logf
-	return p.start(cmd)
+	_, err = p.start(cmd)
+	return err
 }

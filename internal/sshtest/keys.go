@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"testing"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -116,6 +118,15 @@ func generateKeyFile(typ, path string) error {
 		return fmt.Errorf("sshtest: encoding %s key: %w", typ, err)
 	}
 	return os.WriteFile(path, pem.EncodeToMemory(block), 0o600)
+}
+
+// requireKeygen skips or fails t when types needs ssh-keygen and it is
+// missing: it makes the DSA keys.
+func requireKeygen(t testing.TB, types []string) {
+	t.Helper()
+	if slices.Contains(types, "dsa") {
+		Require(t, "ssh-keygen")
+	}
 }
 
 // publicKeys returns the public halves of keys.

@@ -1,6 +1,8 @@
 package sshtest
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -98,7 +100,7 @@ func childrenByParent() map[int][]int {
 // lets a concurrent killTree trust that a child not yet marked exited
 // still owns its pid.
 func waitExited(pid int) error {
-	const pPID = 1 // P_PID
+	const pPID = 1     // P_PID
 	var info [128]byte // siginfo_t, unread
 	for {
 		_, _, errno := syscall.Syscall6(syscall.SYS_WAITID, pPID, uintptr(pid),
@@ -111,3 +113,43 @@ func waitExited(pid int) error {
 		}
 	}
 }
+
+// listeningPort returns the port of a TCP socket the process pid listens
+// on, from the socket inodes among its descriptors and the kernel's table
+// of TCP sockets. It is how we learn the port of a server that bound port
+// 0 but does not say which port it got.
+func listeningPort(pid int) (int, error) {
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return 0, err
+	}
+	inodes := map[string]bool{}
+	for _, fd := range fds {
+		link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if err == nil && strings.HasPrefix(link, "socket:[") {
+			inodes[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] = true
+		}
+	}
+	for _, table := range []string{"tcp", "tcp6"} {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/%s", pid, table))
+		if err != nil {
+			continue
+		}
+		// "sl local_address rem_address st ... inode": the local
+		// address is HEXIP:HEXPORT, and st 0A is LISTEN.
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) < 10 || f[3] != "0A" || !inodes[f[9]] {
+				continue
+			}
+			i := strings.LastIndexByte(f[1], ':')
+			port, err := strconv.ParseUint(f[1][i+1:], 16, 16)
+			if err == nil {
+				return int(port), nil
+			}
+		}
+	}
+	return 0, errNotListening
+}
+
+var errNotListening = errors.New("not listening yet")

@@ -28,7 +28,11 @@ type Server struct {
 	HostKeys []ssh.PublicKey
 	// User is the account to log in as.
 	User string
-	// Password is User's password; every server here accepts it.
+	// Password is User's password; every server here accepts it with
+	// the password method. paramiko, asyncssh and xssh also accept it
+	// with keyboard-interactive, asking one question; sshd does so only
+	// when Options.Config has "UsePAM yes" (without PAM it has no
+	// keyboard-interactive device), and dropbear not at all.
 	Password string
 	// UserKey is an ed25519 key authorized for User.
 	UserKey ssh.Signer

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -42,6 +43,10 @@ type Conn struct {
 	readErr      error
 	packetsRead  uint64
 	extInfoState extInfoState
+	// held keeps connection messages that arrived during a re-exchange,
+	// to be returned once it is done; heldBytes bounds them.
+	held      [][]byte
+	heldBytes int
 
 	// The write side is guarded by wmu. wcond wakes writers waiting for
 	// a key exchange to finish.
@@ -139,7 +144,7 @@ func (c *Conn) ReadPacket() ([]byte, error) {
 		return nil, c.readErr
 	}
 	for {
-		p, err := c.readRawPacket()
+		p, err := c.nextPacket()
 		if err != nil {
 			return nil, c.fail(err)
 		}
@@ -192,6 +197,33 @@ func (c *Conn) ReadPacket() ([]byte, error) {
 		}
 		return p, nil
 	}
+}
+
+// nextPacket returns a held message if there is one, else the next packet.
+func (c *Conn) nextPacket() ([]byte, error) {
+	if len(c.held) > 0 {
+		p := c.held[0]
+		c.held[0] = nil
+		c.held = c.held[1:]
+		c.heldBytes -= len(p)
+		return p, nil
+	}
+	return c.readRawPacket()
+}
+
+// maxHeld bounds what a peer may send during a re-exchange: flow control
+// should keep it far below this.
+const maxHeld = 16 << 20
+
+// hold keeps a copy of a connection message that arrived during a
+// re-exchange.
+func (c *Conn) hold(p []byte) error {
+	if c.heldBytes+len(p) > maxHeld {
+		return &ProtocolError{Reason: "too much data sent during key exchange"}
+	}
+	c.held = append(c.held, bytes.Clone(p))
+	c.heldBytes += len(p)
+	return nil
 }
 
 // readRawPacket reads, decrypts, authenticates and decompresses one packet.

@@ -447,6 +447,15 @@ func (k kexConn) readPacket() ([]byte, error) {
 			return nil, &ProtocolError{Reason: fmt.Sprintf("strict key exchange: unexpected message %d during the first key exchange", p[0])}
 		case p[0] == wire.MsgIgnore || p[0] == wire.MsgDebug || p[0] == wire.MsgUnimplemented:
 			continue
+		case !k.first && p[0] >= wire.MsgUserauthRequest:
+			// RFC 4253 section 7.1 forbids this after the peer's KEXINIT,
+			// but some servers (asyncssh 2.10) send the packet that
+			// triggered their rekey right after it. OpenSSH processes such
+			// messages; holding them keeps the stream whole.
+			if err := k.c.hold(p); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		return nil, &ProtocolError{Reason: fmt.Sprintf("unexpected message %d during key exchange", p[0])}
 	}

@@ -48,6 +48,11 @@ func readLine(r *packetReader) ([]byte, error) {
 	scanned := 0
 	for {
 		buf := r.buf[r.start:r.end]
+		// A long line may arrive whole in one read: the limit must not
+		// depend on how TCP splits the stream.
+		if len(buf) > maxPreambleLine {
+			buf = buf[:maxPreambleLine]
+		}
 		if i := bytes.IndexByte(buf[scanned:], '\n'); i >= 0 {
 			line := buf[:scanned+i]
 			r.discard(scanned + i + 1)

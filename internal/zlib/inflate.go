@@ -110,7 +110,7 @@ func (f *Inflater) Reset() {
 // Inflate decompresses in, the compressed payload of one packet, appending
 // the result to dst and returning it.
 //
-// Everything in can be decoded is decoded; bits that do not complete an
+// All of in that can be decoded is decoded; bits that do not complete an
 // item yet are copied into f, and in is not retained. Inflate fails with
 // ErrTooLarge if this call's output would exceed maxOut bytes, and with a
 // *FormatError if the data is corrupt (or uses a preset dictionary, or goes
@@ -446,16 +446,33 @@ loop:
 		// above nb may be set meanwhile (they are the next input bits).
 		lim := min(len(hist)-margin, f.maxPos)
 		for p+8 <= len(in) && w <= lim {
-			bits |= binary.LittleEndian.Uint64(in[p:]) << nb
+			bits |= binary.LittleEndian.Uint64(in[p:p+8]) << (nb & 63)
 			p += int(63-nb) >> 3
 			nb |= 56
 
 			e := lt[bits&litMask]
+			// Runs of literals: the next entry is looked up before the
+			// refill (there are at least 41 bits, enough for any code),
+			// which keeps the refill off the critical path.
+			for e.op() == opLit {
+				n := e.n()
+				bits >>= n & 63
+				nb -= n
+				hist[w] = byte(e.val())
+				w++
+				if w > lim || p+8 > len(in) {
+					continue loop
+				}
+				e = lt[bits&litMask]
+				bits |= binary.LittleEndian.Uint64(in[p:p+8]) << (nb & 63)
+				p += int(63-nb) >> 3
+				nb |= 56
+			}
 			if e.op()&opLink != 0 {
 				e = lt[e.val()+uint(bits>>litRoot)&(1<<(e.op()&15)-1)]
 			}
 			n := e.n()
-			bits >>= n
+			bits >>= n & 63
 			nb -= n
 			op := e.op()
 			if op == opLit {
@@ -486,7 +503,7 @@ loop:
 				break loop
 			}
 			n = d.n()
-			bits >>= n
+			bits >>= n & 63
 			nb -= n
 			x = op & 15
 			dist := int(d.val() + uint(bits)&(1<<x-1))
@@ -497,11 +514,16 @@ loop:
 				break loop
 			}
 
-			// Copy the match. hist has room for length+8 bytes at w.
+			// Copy the match, 8 bytes at a time where the distance allows
+			// it (hist has room for length+8 bytes, and at least 16, at
+			// w). Most matches are short: the first 16 bytes are copied
+			// without a loop.
 			src := w - dist
 			switch {
 			case dist >= 8:
-				for i := 0; i < length; i += 8 {
+				binary.LittleEndian.PutUint64(hist[w:], binary.LittleEndian.Uint64(hist[src:]))
+				binary.LittleEndian.PutUint64(hist[w+8:], binary.LittleEndian.Uint64(hist[src+8:]))
+				for i := 16; i < length; i += 8 {
 					binary.LittleEndian.PutUint64(hist[w+i:], binary.LittleEndian.Uint64(hist[src+i:]))
 				}
 			case dist == 1:
@@ -616,8 +638,22 @@ loop:
 // adler32 updates the Adler-32 checksum a with p.
 func adler32(a uint32, p []byte) uint32 {
 	const (
-		mod  = 65521
-		nmax = 5552 // largest n with 255n(n+1)/2 + (n+1)(mod-1) < 1<<32; a multiple of 8
+		mod = 65521
+		// nmax is the largest n with 255n(n+1)/2 + (n+1)(mod-1) < 1<<32,
+		// rounded down to a multiple of 16: the sums cannot overflow in
+		// nmax bytes.
+		nmax = 5552
+		// Eight bytes are split into 16-bit lanes, the even bytes and the
+		// odd ones. Multiplying the lanes by one of these constants puts
+		// a weighted sum of the lanes in the top lane: with lanes, the
+		// plain sum; with the others, the weights 16 down to 1 of the
+		// sixteen bytes of a block.
+		lanes = 0x0001_0001_0001_0001
+		w1e   = 0x0010_000e_000c_000a // bytes 0, 2, 4, 6 weigh 16, 14, 12, 10
+		w1o   = 0x000f_000d_000b_0009 // bytes 1, 3, 5, 7 weigh 15, 13, 11, 9
+		w2e   = 0x0008_0006_0004_0002 // bytes 8, 10, 12, 14 weigh 8, 6, 4, 2
+		w2o   = 0x0007_0005_0003_0001 // bytes 9, 11, 13, 15 weigh 7, 5, 3, 1
+		mask  = 0x00ff_00ff_00ff_00ff
 	)
 	s1, s2 := a&0xffff, a>>16
 	for len(p) > 0 {
@@ -626,12 +662,33 @@ func adler32(a uint32, p []byte) uint32 {
 			q = q[:nmax]
 		}
 		p = p[len(q):]
-		for len(q) >= 8 {
-			b0, b1, b2, b3 := uint32(q[0]), uint32(q[1]), uint32(q[2]), uint32(q[3])
-			b4, b5, b6, b7 := uint32(q[4]), uint32(q[5]), uint32(q[6]), uint32(q[7])
-			s2 += 8*s1 + 8*b0 + 7*b1 + 6*b2 + 5*b3 + 4*b4 + 3*b5 + 2*b6 + b7
-			s1 += b0 + b1 + b2 + b3 + b4 + b5 + b6 + b7
-			q = q[8:]
+		for len(q) >= 32 {
+			x, y := binary.LittleEndian.Uint64(q[:8]), binary.LittleEndian.Uint64(q[8:16])
+			u, v := binary.LittleEndian.Uint64(q[16:24]), binary.LittleEndian.Uint64(q[24:32])
+			xe, xo := x&mask, x>>8&mask
+			ye, yo := y&mask, y>>8&mask
+			ue, uo := u&mask, u>>8&mask
+			ve, vo := v&mask, v>>8&mask
+			sum1 := uint32((xe + xo + ye + yo) * lanes >> 48)
+			sum2 := uint32((ue + uo + ve + vo) * lanes >> 48)
+			w1 := uint32((xe*w1e + xo*w1o + ye*w2e + yo*w2o) >> 48)
+			w2 := uint32((ue*w1e + uo*w1o + ve*w2e + vo*w2o) >> 48)
+			s2 += 32*s1 + 16*sum1 + w1 + w2
+			s1 += sum1 + sum2
+			q = q[32:]
+		}
+		for len(q) >= 16 {
+			// Sixteen bytes at once: s2 gains 16*s1 plus the bytes
+			// weighted 16 down to 1, s1 gains their sum. No lane
+			// overflows: the top one gets at most 255*136.
+			x, y := binary.LittleEndian.Uint64(q), binary.LittleEndian.Uint64(q[8:16])
+			xe, xo := x&mask, x>>8&mask
+			ye, yo := y&mask, y>>8&mask
+			sum := uint32((xe + xo + ye + yo) * lanes >> 48)
+			wsum := uint32((xe*w1e + xo*w1o + ye*w2e + yo*w2o) >> 48)
+			s2 += 16*s1 + wsum
+			s1 += sum
+			q = q[16:]
 		}
 		for _, b := range q {
 			s1 += uint32(b)

@@ -20,7 +20,7 @@ const (
 	opBase = 0x10 // length or distance: base in val, op&15 extra bits
 	opEOB  = 0x20 // end of block
 	opLink = 0x40 // second-level table at offset val, op&15 index bits
-	opBad  = 0x80 // invalid code; invalid once n bits are present
+	opBad  = 0x80 // invalid code; known to be invalid once n bits are present
 )
 
 func mkEntry(n, op, val uint) entry { return entry(n | op<<8 | val<<16) }
@@ -91,7 +91,7 @@ func symEntry(kind int, s, n uint) entry {
 			return mkEntry(n, opLit, s)
 		case s == 256:
 			return mkEntry(n, opEOB, 0)
-		case s < 256+29:
+		case s < 257+29:
 			return mkEntry(n, opBase|uint(lengthExtra[s-257]), uint(lengthBase[s-257]))
 		}
 		return mkEntry(n, opBad, 0) // 286, 287: only in the fixed code
@@ -111,14 +111,19 @@ func symEntry(kind int, s, n uint) entry {
 // single one-bit code (which deflate allows; an empty code is allowed too,
 // and every lookup in it is invalid).
 func buildTable(t []entry, lens []uint8, root uint, kind int) bool {
-	var count [maxBits + 1]uint16
-	for _, l := range lens {
-		count[l&15]++
+	// Count the code lengths (each at most maxBits); two tables halve the
+	// store-to-load dependencies between increments.
+	var count, count2 [maxBits + 1]uint16
+	i := 0
+	for ; i+1 < len(lens); i += 2 {
+		count[lens[i]&15]++
+		count2[lens[i+1]&15]++
 	}
-	for _, l := range lens {
-		if l > maxBits {
-			return false
-		}
+	if i < len(lens) {
+		count[lens[i]&15]++
+	}
+	for i := range count {
+		count[i] += count2[i]
 	}
 	count[0] = 0
 	maxLen := uint(maxBits)
@@ -130,8 +135,8 @@ func buildTable(t []entry, lens []uint8, root uint, kind int) bool {
 		return false
 	}
 	if maxLen == 0 {
-		// No codes: every lookup is invalid.
-		bad := mkEntry(1, opBad, 0)
+		// No codes: every lookup is invalid, without reading any bits.
+		bad := mkEntry(0, opBad, 0)
 		for i := range t[:size] {
 			t[i] = bad
 		}
@@ -173,80 +178,88 @@ func buildTable(t []entry, lens []uint8, root uint, kind int) bool {
 	}
 
 	// Walk the codes in canonical order, keeping huff as the bit-reversed
-	// current code, filling the primary table and creating second-level
-	// tables as needed (see zlib's inftrees.c).
+	// current code. (Moving on to a longer code appends zero bits to the
+	// code, which leaves the bit-reversed value as it is.)
 	var (
-		huff uint            // bit-reversed code being assigned
-		sym  int             // index in work
-		l    = lens[work[0]] // current code length
-		curr = root          // index bits of the current table
-		drop uint            // bits dropped before indexing the current table
-		low  = ^uint(0)      // primary index of the current second-level table
-		mask = uint(size - 1)
-		next int // offset of the current table in t
-		used = size
+		huff uint // bit-reversed code being assigned
+		sym  int  // index in work
 	)
-	for {
-		n := uint(l)
-		e := symEntry(kind, uint(work[sym]), n)
-		incr := uint(1) << (n - drop)
-		fill := uint(1) << curr
-		tsize := fill
-		for {
-			fill -= incr
-			t[next+int(huff>>drop+fill)] = e
-			if fill == 0 {
-				break
-			}
-		}
 
-		// Increment the bit-reversed code.
-		incr = 1 << (n - 1)
-		for huff&incr != 0 {
-			incr >>= 1
+	// Codes of up to root bits go in the primary table. It is filled one
+	// code length at a time: once t[:1<<l] is right for the codes of up to
+	// l bits, doubling it makes t[:2<<l] right for them too, and the codes
+	// of l+1 bits then go in one entry each. (Entries left from an earlier
+	// table at the indices of longer codes are overwritten later.)
+	end := 1
+	for l := uint(1); l <= root; l++ {
+		copy(t[end:2*end], t[:end])
+		end *= 2
+		for c := count[l&15]; c > 0; c-- {
+			t[huff&uint(size-1)] = symEntry(kind, uint(work[sym]), l)
+			sym++
+			huff = incReversed(huff, l)
 		}
-		if incr != 0 {
-			huff &= incr - 1
-			huff += incr
-		} else {
-			huff = 0
-		}
+	}
 
-		sym++
-		count[n]--
-		if count[n] == 0 {
-			if n == maxLen {
-				break
-			}
-			l = lens[work[sym]]
-			n = uint(l)
-		}
-
-		// Start a new second-level table if the prefix changed.
-		if n > root && huff&mask != low {
-			if drop == 0 {
-				drop = root
-			}
-			next += int(tsize)
-			curr = n - drop
-			rem := 1 << curr
-			for curr+drop < maxLen {
-				rem -= int(count[curr+drop])
-				if rem <= 0 {
-					break
+	// Longer codes go in second-level tables, indexed by the code bits after
+	// the first root bits; codes with the same first root bits share a
+	// table, big enough for the longest of them (see zlib's inftrees.c).
+	var (
+		low   = ^uint(0)       // primary index of the current second-level table
+		mask  = uint(size - 1) // primary index bits
+		next  = 0              // offset of the current table in t
+		tsize = size           // its size
+		used  = size
+	)
+	for n := root + 1; n <= maxLen; n++ {
+		for ; count[n] > 0; count[n]-- {
+			if huff&mask != low {
+				// Start a new table, with as many index bits as the
+				// remaining codes under this prefix need.
+				next += tsize
+				curr := n - root
+				rem := 1 << curr
+				for curr+root < maxLen {
+					rem -= int(count[curr+root])
+					if rem <= 0 {
+						break
+					}
+					curr++
+					rem <<= 1
 				}
-				curr++
-				rem <<= 1
+				tsize = 1 << curr
+				used += tsize
+				if used > len(t) {
+					return false
+				}
+				low = huff & mask
+				t[low] = mkEntry(root, opLink|curr, uint(next))
 			}
-			used += 1 << curr
-			if used > len(t) {
-				return false
+			// Replicate the entry at every index whose low n-root bits
+			// are the code's.
+			e := symEntry(kind, uint(work[sym]), n)
+			tbl := t[next : next+tsize]
+			for i := int(huff >> root); i < len(tbl); i += 1 << (n - root) {
+				tbl[i] = e
 			}
-			low = huff & mask
-			t[low] = mkEntry(root, opLink|curr, uint(next))
+			sym++
+			huff = incReversed(huff, n)
 		}
 	}
 	return true
+}
+
+// incReversed returns the bit-reversed n-bit code after the bit-reversed
+// code huff.
+func incReversed(huff, n uint) uint {
+	bit := uint(1) << (n - 1)
+	for huff&bit != 0 {
+		bit >>= 1
+	}
+	if bit == 0 {
+		return 0
+	}
+	return huff&(bit-1) + bit
 }
 
 // The fixed Huffman code of RFC 1951 section 3.2.6.

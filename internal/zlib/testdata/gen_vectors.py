@@ -14,6 +14,8 @@ Written to testdata/vectors/:
                     compressed bytes
   manifest.json     the vectors: file, plaintext, and how they were made
 
+and the seed corpus of FuzzInflate to testdata/fuzz/FuzzInflate/.
+
 Run from internal/zlib:  python3 testdata/gen_vectors.py
 The output is deterministic for a given zlib version.
 """
@@ -215,9 +217,56 @@ def main():
     add("repetitive_l6_partial_tiny", "repetitive", sizes_tiny(rnd, 0))
     add("repetitive_l6_partial_finish", "repetitive", sizes_big(rnd, 0), finish=True)
 
+    fuzz_corpus(datas)
+
     with open(os.path.join(OUT, "manifest.json"), "w") as fp:
         json.dump({"zlib_version": zlib.ZLIB_RUNTIME_VERSION, "vectors": vectors}, fp, indent=1)
         fp.write("\n")
+
+
+def go_bytes(b):
+    return '[]byte("' + "".join("\\x%02x" % c for c in b) + '")'
+
+
+def fuzz_corpus(datas):
+    """Seeds for FuzzInflate(data []byte, seed uint64)."""
+    d = os.path.join(os.path.dirname(OUT), "fuzz", "FuzzInflate")
+    os.makedirs(d, exist_ok=True)
+    text = datas["text"]
+    rep = datas["repetitive"]
+    rnd = random.Random(7)
+    seeds = []
+
+    def stream(data, sizes, level=6, flush="partial", strategy="default",
+               wbits=15, finish=False):
+        c = zlib.compressobj(level, zlib.DEFLATED, wbits, 8, STRATEGY[strategy])
+        out = bytearray()
+        pos = 0
+        for s in sizes:
+            out += c.compress(data[pos:pos + s])
+            pos += s
+            out += c.flush(FLUSH[flush])
+        if finish:
+            out += c.flush(zlib.Z_FINISH)
+        return bytes(out)
+
+    seeds.append(stream(text, [300, 1, 0, 200, 1000], finish=False))
+    seeds.append(stream(text, [2000], level=9, finish=True))
+    seeds.append(stream(text, [100, 100, 100], level=1, flush="sync"))
+    seeds.append(stream(text, [500, 3], strategy="fixed"))
+    seeds.append(stream(text, [400], strategy="huffman", finish=True))
+    seeds.append(stream(text, [300, 300], level=0, finish=True))
+    seeds.append(stream(rep, [3000, 1000], level=9))
+    seeds.append(stream(rep, [2000], strategy="rle", finish=True))
+    seeds.append(stream(datas["random"], [200, 50]))
+    seeds.append(stream(text, [600], wbits=9, finish=True))
+    seeds.append(stream(b"", [0, 0, 0], finish=True))
+    seeds.append(b"\x78\x9c")
+    seeds.append(b"")
+    seeds.append(b"\x78\x9c" + bytes(rnd.randrange(256) for _ in range(64)))
+    for i, b in enumerate(seeds):
+        with open(os.path.join(d, "seed%02d" % i), "w") as fp:
+            fp.write("go test fuzz v1\n%s\nuint64(%d)\n" % (go_bytes(b), rnd.randrange(1 << 32)))
 
 
 if __name__ == "__main__":

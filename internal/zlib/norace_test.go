@@ -1,0 +1,5 @@
+//go:build !race
+
+package zlib
+
+const raceEnabled = false
