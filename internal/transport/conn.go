@@ -58,7 +58,12 @@ type Conn struct {
 	wbuf        []byte
 	pad         *padding
 	kexInitSent *sentKexInit // non-nil from our KEXINIT to our NEWKEYS
-	writeErr    error
+	// queued holds messages written during a key exchange, to be sent
+	// under the new keys right after our NEWKEYS; queuedEnds marks where
+	// each ends. Both are reused, so a key exchange allocates nothing.
+	queued     []byte
+	queuedEnds []int
+	writeErr   error
 	lastKex     time.Time
 
 	// What the handshake learned, readable from any goroutine.
@@ -298,7 +303,17 @@ func (c *Conn) WritePacket(payload []byte) error {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	// During a key exchange messages queue up, to go out under the new
+	// keys, as OpenSSH does: a goroutine that writes and then reads (a
+	// request and its reply) must not wait here for an exchange that only
+	// its own read can complete. Past maxQueued a writer waits; only a
+	// streaming writer gets there, and streaming needs a reader.
 	for c.kexInitSent != nil && c.writeErr == nil {
+		if len(c.queued)+len(payload) <= maxQueued {
+			c.queued = append(c.queued, payload...)
+			c.queuedEnds = append(c.queuedEnds, len(c.queued))
+			return nil
+		}
 		c.wcond.Wait()
 	}
 	if c.writeErr != nil {
@@ -310,6 +325,22 @@ func (c *Conn) WritePacket(payload []byte) error {
 	if c.out.bytes >= c.out.rekeyLimit || c.out.packets >= maxPacketsPerKey || c.rekeyDue() {
 		return c.sendKexInitLocked()
 	}
+	return nil
+}
+
+// maxQueued bounds the messages queued during one key exchange.
+const maxQueued = 2 << 20
+
+// flushQueuedLocked sends the messages queued during a key exchange.
+func (c *Conn) flushQueuedLocked() error {
+	start := 0
+	for _, end := range c.queuedEnds {
+		if err := c.writePacketLocked(nil, c.queued[start:end]); err != nil {
+			return err
+		}
+		start = end
+	}
+	c.queued, c.queuedEnds = c.queued[:0], c.queuedEnds[:0]
 	return nil
 }
 

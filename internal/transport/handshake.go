@@ -272,8 +272,9 @@ func (c *Conn) runKex(p []byte) error {
 	return nil
 }
 
-// sendNewKeys sends NEWKEYS under the old keys and switches the write side
-// to the new ones, then lets waiting writers go.
+// sendNewKeys sends NEWKEYS under the old keys, switches the write side
+// to the new ones, sends what was queued meanwhile, and lets waiting
+// writers go.
 func (c *Conn) sendNewKeys(out packetCipher, algs Algorithms) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -294,8 +295,9 @@ func (c *Conn) sendNewKeys(out packetCipher, algs Algorithms) error {
 		c.startDeflateLocked()
 	}
 	c.kexInitSent = nil
+	err := c.flushQueuedLocked()
 	c.wcond.Broadcast()
-	return nil
+	return err
 }
 
 func (c *Conn) startInflate() {
@@ -372,6 +374,16 @@ func newCiphers(algs Algorithms, res *kexResult, sessionID []byte) (out, in pack
 // downgrade), and then asks the callback whether to trust the key (first
 // exchange) or that the key did not change (rekey).
 func (c *Conn) verifyHostKey(alg string, res *kexResult, first bool) (ssh.PublicKey, error) {
+	if res.serverAuthenticated {
+		if len(res.HostKey) == 0 {
+			return nil, nil
+		}
+		key, err := ssh.ParsePublicKey(res.HostKey)
+		if err != nil {
+			return nil, &HostKeyError{Reason: "cannot parse the server's host key: " + err.Error()}
+		}
+		return key, nil
+	}
 	key, err := ssh.ParsePublicKey(res.HostKey)
 	if err != nil {
 		return nil, &HostKeyError{Reason: "cannot parse the server's host key: " + err.Error()}

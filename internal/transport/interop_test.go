@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -73,6 +74,13 @@ type interopPeer struct {
 	// instances is how many servers to start and share the cases among:
 	// the Python servers compute big Diffie-Hellman groups on one thread.
 	instances int
+	// oneRSACaseAtATime works around asyncssh 2.10's server, which sets
+	// the RSA signature algorithm on the host key object that all its
+	// connections share (_choose_server_host_key calls set_sig_algorithm):
+	// two connections asking for different RSA algorithms at once can get
+	// a signature of the other's algorithm, which amiko rightly rejects
+	// as a downgrade.
+	oneRSACaseAtATime bool
 }
 
 var allHostKeyTypes = []string{"ed25519", "ecdsa256", "ecdsa384", "ecdsa521", "rsa", "dsa"}
@@ -82,16 +90,17 @@ func interopPeers() []interopPeer {
 		{"openssh", func(t *testing.T) *sshtest.Server {
 			return sshtest.StartOpenSSH(t, sshtest.Options{AllAlgorithms: true, HostKeyTypes: allHostKeyTypes,
 				Config: []string{"Compression yes"}})
-		}, 1},
+		}, 1, false},
 		{"dropbear", func(t *testing.T) *sshtest.Server {
-			return sshtest.StartDropbear(t, sshtest.Options{HostKeyTypes: []string{"ed25519", "ecdsa256", "ecdsa384", "ecdsa521", "rsa"}})
-		}, 1},
+			// dropbear loads at most four host keys.
+			return sshtest.StartDropbear(t, sshtest.Options{HostKeyTypes: []string{"ed25519", "ecdsa256", "ecdsa521", "rsa"}})
+		}, 1, false},
 		{"paramiko", func(t *testing.T) *sshtest.Server {
 			return sshtest.StartParamiko(t, sshtest.Options{AllAlgorithms: true, HostKeyTypes: allHostKeyTypes})
-		}, 2},
+		}, 2, false},
 		{"asyncssh", func(t *testing.T) *sshtest.Server {
 			return sshtest.StartAsyncSSH(t, sshtest.Options{AllAlgorithms: true, HostKeyTypes: allHostKeyTypes})
-		}, 2},
+		}, 2, true},
 		{"xssh", func(t *testing.T) *sshtest.Server {
 			return sshtest.StartXSSH(t, sshtest.XSSHOptions{HostKeyTypes: allHostKeyTypes, Config: func(c *ssh.ServerConfig) {
 				sup, insecure := ssh.SupportedAlgorithms(), ssh.InsecureAlgorithms()
@@ -99,7 +108,7 @@ func interopPeers() []interopPeer {
 				c.Ciphers = slices.Concat(sup.Ciphers, insecure.Ciphers)
 				c.MACs = slices.Concat(sup.MACs, insecure.MACs)
 			}})
-		}, 1},
+		}, 1, false},
 	}
 }
 
@@ -143,10 +152,16 @@ func TestInteropMatrix(t *testing.T) {
 				p.name, len(dims[0]), len(dims[1]), len(dims[2]), len(slices.DeleteFunc(slices.Clone(dims[3]), func(s string) bool { return s == "" })), len(dims[4]), len(cases))
 			var passed atomic.Int32
 			t.Run("cases", func(t *testing.T) {
+				rsaLocks := make([]sync.Mutex, len(servers))
 				for i, c := range cases {
 					s := servers[i%len(servers)]
+					rsaLock := &rsaLocks[i%len(servers)]
 					t.Run(strings.Join(slices.DeleteFunc(slices.Clone(c), func(s string) bool { return s == "" }), "/"), func(t *testing.T) {
 						t.Parallel()
+						if p.oneRSACaseAtATime && strings.Contains(c[1], "rsa") {
+							rsaLock.Lock()
+							defer rsaLock.Unlock()
+						}
 						if err := interopCase(s, c); err != nil {
 							t.Fatal(err)
 						}

@@ -52,4 +52,11 @@ type kexResult struct {
 	HostKey   []byte      // K_S, the server's host key blob (nil if the method has none, as GSS kex may)
 	Signature []byte      // the server's signature blob over H
 	Hash      crypto.Hash // the method's hash, used for key derivation too
+
+	// serverAuthenticated is set by methods that authenticate the server
+	// themselves, as GSS-API key exchange does by verifying the server's
+	// MIC over H (RFC 4462 section 2). Such a method may send no host key
+	// (the "null" host key algorithm); a key it sends anyway is kept for
+	// information and not checked against known hosts, as paramiko does.
+	serverAuthenticated bool
 }

@@ -283,7 +283,9 @@ func TestCompressionOnTheWire(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.start(t)
-			c, cc := dialAndAuth(t, s, &Config{Compressions: []string{tc.comp}, RekeyBytes: 1 << 20})
+			// The client re-keys every 256 KiB on the wire, the server every
+			// megabyte: exchanges start from both sides at any data size.
+			c, cc := dialAndAuth(t, s, &Config{Compressions: []string{tc.comp}, RekeyBytes: 256 << 10})
 			if got := c.Algorithms(); got.CompressionIn != tc.comp || got.CompressionOut != tc.comp {
 				t.Fatalf("negotiated %+v", got)
 			}
