@@ -64,7 +64,6 @@ type Conn struct {
 	queued     []byte
 	queuedEnds []int
 	writeErr   error
-	lastKex     time.Time
 
 	// What the handshake learned, readable from any goroutine.
 	mu            sync.Mutex
@@ -75,6 +74,7 @@ type Conn struct {
 	extensions    []wire.Extension
 	strict        bool
 	kexCount      int
+	lastKex       time.Time
 	authenticated bool
 }
 

@@ -65,7 +65,7 @@ func checkNoLeak(t *testing.T) {
 
 // dialFake runs the client handshake against a fake server with short
 // timeouts and returns its error and how long it took.
-func dialFake(t *testing.T, addr string, cfg *Config) (error, time.Duration) {
+func dialFake(t *testing.T, addr string, cfg *Config) (time.Duration, error) {
 	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -90,7 +90,7 @@ func dialFake(t *testing.T, addr string, cfg *Config) (error, time.Duration) {
 		c.Close()
 		t.Fatal("handshake succeeded against a hostile server")
 	}
-	return err, time.Since(start)
+	return time.Since(start), err
 }
 
 // serverKexInit is a plausible server KEXINIT with strict kex on.
@@ -206,7 +206,7 @@ func TestHostileServers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			checkNoLeak(t)
 			addr := fakeServer(t, tt.script)
-			err, took := dialFake(t, addr, nil)
+			took, err := dialFake(t, addr, nil)
 			if !tt.check(err) {
 				t.Fatalf("error %T %v is not the expected kind", err, err)
 			}
