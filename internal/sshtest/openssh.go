@@ -59,7 +59,16 @@ func StartOpenSSH(t testing.TB, o Options) *Server {
 			t.Fatal(err)
 		}
 	}
-	config := sshdConfig(keys, authPath, o.Config, algs)
+	userConfig := o.Config
+	if o.HostCertificates {
+		ca, lines, err := certifyHostKeys(s.Dir, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.HostCA = ca
+		userConfig = append(slices.Clone(o.Config), lines...)
+	}
+	config := sshdConfig(keys, authPath, userConfig, algs)
 	cfgPath := filepath.Join(s.Dir, "sshd_config")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
 		t.Fatalf("sshtest: %v", err)

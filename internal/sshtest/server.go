@@ -36,6 +36,9 @@ type Server struct {
 	Password string
 	// UserKey is an ed25519 key authorized for User.
 	UserKey ssh.Signer
+	// HostCA signed the host certificates, when Options.HostCertificates
+	// asked for them.
+	HostCA ssh.PublicKey
 	// Dir is the server's temporary directory, holding its configuration,
 	// keys and log. On openssh and dropbear it belongs to User, so that
 	// tests can have the server write files there.
@@ -87,6 +90,12 @@ type Options struct {
 	// Env is added to the server process's environment, for example
 	// KRB5_KTNAME for GSS-API.
 	Env []string
+
+	// HostCertificates (OpenSSH only) signs every host key with a fresh
+	// certificate authority, Server.HostCA, for the principals 127.0.0.1
+	// and localhost, and has sshd present the certificates: it then offers
+	// the -cert-v01@openssh.com host key algorithms too.
+	HostCertificates bool
 }
 
 // The account every server accepts. sshd and dropbear log in as this real

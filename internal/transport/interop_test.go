@@ -89,7 +89,7 @@ func interopPeers() []interopPeer {
 	return []interopPeer{
 		{"openssh", func(t *testing.T) *sshtest.Server {
 			return sshtest.StartOpenSSH(t, sshtest.Options{AllAlgorithms: true, HostKeyTypes: allHostKeyTypes,
-				Config: []string{"Compression yes"}})
+				HostCertificates: true, Config: []string{"Compression yes"}})
 		}, 1, false},
 		{"dropbear", func(t *testing.T) *sshtest.Server {
 			// dropbear loads at most four host keys.
@@ -187,12 +187,7 @@ func interopCase(s *sshtest.Server, c []string) error {
 		Ciphers:           []string{c[2]},
 		MACs:              []string{c[3]},
 		Compressions:      []string{c[4]},
-		HostKeyCallback: func(k ssh.PublicKey) error {
-			if !slices.ContainsFunc(s.HostKeys, func(h ssh.PublicKey) bool { return bytes.Equal(h.Marshal(), k.Marshal()) }) {
-				return fmt.Errorf("unknown host key %s", ssh.FingerprintSHA256(k))
-			}
-			return nil
-		},
+		HostKeyCallback: func(k ssh.PublicKey) error { return checkServerKey(s, k) },
 	}
 	if c[3] == "" {
 		cfg.MACs = DefaultMACs
@@ -219,6 +214,30 @@ func interopCase(s *sshtest.Server, c []string) error {
 		return fmt.Errorf("auth: %w\nserver log:\n%s", err, tail(s.Log(), 20))
 	}
 	return pingAfterAuth(conn)
+}
+
+// checkServerKey accepts one of s's host keys, or a host certificate for
+// one of them signed by s's host CA for 127.0.0.1.
+func checkServerKey(s *sshtest.Server, k ssh.PublicKey) error {
+	if cert, ok := k.(*ssh.Certificate); ok {
+		if s.HostCA == nil {
+			return fmt.Errorf("a certificate from a server without a CA")
+		}
+		checker := &ssh.CertChecker{IsHostAuthority: func(auth ssh.PublicKey, _ string) bool {
+			return bytes.Equal(auth.Marshal(), s.HostCA.Marshal())
+		}}
+		if err := checker.CheckCert("127.0.0.1", cert); err != nil {
+			return err
+		}
+		if cert.CertType != ssh.HostCert {
+			return fmt.Errorf("not a host certificate")
+		}
+		k = cert.Key
+	}
+	if !slices.ContainsFunc(s.HostKeys, func(h ssh.PublicKey) bool { return bytes.Equal(h.Marshal(), k.Marshal()) }) {
+		return fmt.Errorf("unknown host key %s", ssh.FingerprintSHA256(k))
+	}
+	return nil
 }
 
 // pingAfterAuth sends a global request that wants a reply and waits for
