@@ -187,7 +187,7 @@ func interopCase(s *sshtest.Server, c []string) error {
 		Ciphers:           []string{c[2]},
 		MACs:              []string{c[3]},
 		Compressions:      []string{c[4]},
-		HostKeyCallback: func(k ssh.PublicKey) error { return checkServerKey(s, k) },
+		HostKeyCallback:   func(k ssh.PublicKey) error { return checkServerKey(s, k) },
 	}
 	if c[3] == "" {
 		cfg.MACs = DefaultMACs
