@@ -1,0 +1,181 @@
+package amiko
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+
+	"github.com/amiko-ssh/amiko/internal/auth"
+	"github.com/amiko-ssh/amiko/internal/transport"
+)
+
+// cascade is one run of the authentication order: paramiko's
+// SSHClient._auth, keeping every attempt for the error.
+type cascade struct {
+	t        *transport.Conn
+	user     string
+	log      interface{ Debug(string, ...any) }
+	allowed  []string
+	attempts []AuthAttempt
+	// keysDone is set once a key earned partial success and the server
+	// asks for a password (or keyboard-interactive) next: no more keys.
+	keysDone bool
+	tried    map[string]bool // public key blobs already offered
+}
+
+// authenticate runs the cascade within the auth timeout.
+func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user string, opts *ConnectOptions) error {
+	if d := durationOrDefault(opts.AuthTimeout, defaultAuthTimeout); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	// A deadline in the past interrupts whatever read or write is blocked.
+	stop := context.AfterFunc(ctx, func() { t.NetConn().SetDeadline(time.Unix(1, 0)) })
+	err := c.runCascade(t, user, opts)
+	if !stop() || ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+func (c *Client) runCascade(t *transport.Conn, user string, opts *ConnectOptions) error {
+	if err := auth.RequestService(t); err != nil {
+		return asSSHError(err)
+	}
+	a := &cascade{t: t, user: user, log: c.logger(), tried: map[string]bool{}}
+
+	// 1. The key given: pkey, then key_filename.
+	if opts.PKey != nil {
+		if ok, err := a.tryKey("pkey", opts.PKey); ok || err != nil {
+			return err
+		}
+	}
+	for _, f := range opts.KeyFilenames {
+		if a.keysDone {
+			break
+		}
+		signer, err := loadKeyFile(f, opts.Passphrase, opts.Password)
+		if err != nil {
+			a.note("publickey", f, err)
+			continue
+		}
+		if ok, err := a.tryKey(f, signer); ok || err != nil {
+			return err
+		}
+	}
+	// 2. Keys from the agent.
+	if !opts.DisableAgent && !a.keysDone {
+		signers, closeAgent := agentSigners()
+		for _, s := range signers {
+			if ok, err := a.tryKey("agent: "+ssh.FingerprintSHA256(s.PublicKey()), s); ok || err != nil {
+				closeAgent()
+				return err
+			}
+			if a.keysDone {
+				break
+			}
+		}
+		closeAgent()
+	}
+	// 3. Keys discovered in ~/.ssh.
+	if !opts.DisableKeyDiscovery && !a.keysDone {
+		for _, f := range discoveredKeyFiles() {
+			if strings.HasSuffix(f, "id_dsa") {
+				// ssh-dss is a legacy algorithm: a discovered DSA key is
+				// noted, not offered.
+				a.note("publickey", f, errors.New("DSA keys (ssh-dss) are a legacy algorithm and not offered"))
+				continue
+			}
+			signer, err := loadKeyFile(f, opts.Passphrase, opts.Password)
+			if err != nil {
+				a.note("publickey", f, err)
+				continue
+			}
+			if ok, err := a.tryKey(f, signer); ok || err != nil {
+				return err
+			}
+			if a.keysDone {
+				break
+			}
+		}
+	}
+	return a.failure()
+}
+
+// tryKey offers one key. It returns true when authentication is complete,
+// and an error only for failures that end the cascade (the connection is
+// gone).
+func (a *cascade) tryKey(source string, signer ssh.Signer) (bool, error) {
+	blob := string(signer.PublicKey().Marshal())
+	if a.tried[blob] {
+		return false, nil
+	}
+	a.tried[blob] = true
+	if a.allowed != nil && !slices.Contains(a.allowed, "publickey") {
+		return false, nil
+	}
+	a.log.Debug("ssh: trying public key", "source", source, "type", signer.PublicKey().Type())
+	err := auth.PublicKey(a.t, a.user, signer)
+	return a.result("publickey", source, err)
+}
+
+// result records the outcome of one attempt.
+func (a *cascade) result(method, source string, err error) (bool, error) {
+	if err == nil {
+		return true, nil
+	}
+	var fe *auth.FailureError
+	if !errors.As(err, &fe) {
+		var de *transport.DisconnectError
+		if errors.As(err, &de) {
+			a.note(method, source, err)
+			return false, a.failure()
+		}
+		return false, asSSHError(err)
+	}
+	a.allowed = fe.Methods
+	if fe.PartialSuccess {
+		a.note(method, source, errors.New("partial success; the server wants more"))
+		if method == "publickey" && !slices.Contains(fe.Methods, "publickey") {
+			a.keysDone = true
+		}
+		return false, nil
+	}
+	a.note(method, source, errors.New("refused by the server"))
+	return false, nil
+}
+
+func (a *cascade) note(method, source string, err error) {
+	a.attempts = append(a.attempts, AuthAttempt{Method: method, Source: source, Err: err})
+}
+
+func (a *cascade) failure() error {
+	return &AuthenticationError{User: a.user, Allowed: a.allowed, Attempts: a.attempts}
+}
+
+// agentSigners returns the keys of the agent at SSH_AUTH_SOCK, if any,
+// and a function that closes the connection to it.
+func agentSigners() ([]ssh.Signer, func()) {
+	sock := os.Getenv("SSH_AUTH_SOCK")
+	if sock == "" {
+		return nil, func() {}
+	}
+	conn, err := net.DialTimeout("unix", sock, 5*time.Second)
+	if err != nil {
+		return nil, func() {}
+	}
+	signers, err := agent.NewClient(conn).Signers()
+	if err != nil {
+		conn.Close()
+		return nil, func() {}
+	}
+	return signers, func() { conn.Close() }
+}

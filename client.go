@@ -1,0 +1,208 @@
+package amiko
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/amiko-ssh/amiko/internal/transport"
+)
+
+// Client is an SSH client in the shape of paramiko's SSHClient: host key
+// stores, a policy for unknown hosts, and one connection at a time. Its
+// methods are safe for concurrent use.
+type Client struct {
+	mu             sync.Mutex
+	systemHostKeys HostKeyStore
+	hostKeys       HostKeyStore
+	policy         MissingHostKeyPolicy
+	log            *slog.Logger
+
+	conn *transport.Conn
+}
+
+// NewClient returns a Client with empty host key stores (load them with
+// LoadSystemHostKeys and LoadHostKeys, as with paramiko) and RejectPolicy.
+func NewClient() *Client {
+	return &Client{policy: RejectPolicy{}}
+}
+
+// SetMissingHostKeyPolicy sets the policy for hosts in no host key store.
+func (c *Client) SetMissingHostKeyPolicy(p MissingHostKeyPolicy) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p == nil {
+		p = RejectPolicy{}
+	}
+	c.policy = p
+}
+
+// SetLogger sets where the client logs (paramiko's set_log_channel). No
+// secret is ever logged.
+func (c *Client) SetLogger(l *slog.Logger) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.log = l
+}
+
+func (c *Client) logger() *slog.Logger {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.log
+}
+
+// SetSystemHostKeys and SetHostKeys replace the stores, for example with
+// one shared by many clients.
+func (c *Client) SetSystemHostKeys(s HostKeyStore) { c.mu.Lock(); c.systemHostKeys = s; c.mu.Unlock() }
+
+// SetHostKeys replaces the local host key store (see SetSystemHostKeys).
+func (c *Client) SetHostKeys(s HostKeyStore) { c.mu.Lock(); c.hostKeys = s; c.mu.Unlock() }
+
+// addHostKey records key in the local host keys (AutoAddPolicy).
+func (c *Client) addHostKey(host string, key ssh.PublicKey) error {
+	c.mu.Lock()
+	s := c.hostKeys
+	c.mu.Unlock()
+	if s == nil {
+		return nil
+	}
+	return s.Add(host, key)
+}
+
+// Close closes the connection, including a Sock given to Connect.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	conn := c.conn
+	c.conn = nil
+	c.mu.Unlock()
+	if conn == nil {
+		return nil
+	}
+	return conn.Close()
+}
+
+// Connect connects to hostname and authenticates (paramiko's
+// SSHClient.connect): see ConnectOptions for every parameter. ctx bounds
+// Connect only, not the life of the connection. A Client holds one
+// connection: connecting again closes the previous one.
+func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOptions) error {
+	if opts == nil {
+		opts = &ConnectOptions{}
+	}
+	port := opts.Port
+	if port == 0 {
+		port = defaultPort
+	}
+	user := opts.Username
+	if user == "" {
+		var err error
+		if user, err = localUsername(); err != nil {
+			return err
+		}
+	}
+	name := HostKeyName(hostname, port)
+	cfg, err := c.transportConfig(name, opts)
+	if err != nil {
+		return err
+	}
+
+	nc := opts.Sock
+	if nc == nil {
+		if nc, err = dial(ctx, hostname, port, opts.Timeout); err != nil {
+			return err
+		}
+	}
+	remote := nc.RemoteAddr()
+	cfg.HostKeyCallback = func(key ssh.PublicKey) error { return c.checkHostKey(ctx, name, remote, key) }
+	hctx := ctx
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		hctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+		defer cancel()
+	}
+	t, err := transport.Client(hctx, nc, cfg)
+	if err != nil {
+		nc.Close()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return asSSHError(err)
+	}
+	if err := c.authenticate(ctx, t, user, opts); err != nil {
+		t.Close()
+		return err
+	}
+	c.mu.Lock()
+	old := c.conn
+	c.conn = t
+	c.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	return nil
+}
+
+// transportConfig builds the transport's configuration for host name.
+func (c *Client) transportConfig(name string, opts *ConnectOptions) (*transport.Config, error) {
+	d := opts.DisabledAlgorithms
+	cfg := &transport.Config{
+		KexAlgorithms:     transport.RemoveDisabled(transport.DefaultKexAlgorithms, d.Kex),
+		HostKeyAlgorithms: transport.RemoveDisabled(transport.DefaultHostKeyAlgorithms, d.HostKeys),
+		Ciphers:           transport.RemoveDisabled(transport.DefaultCiphers, d.Ciphers),
+		MACs:              transport.RemoveDisabled(transport.DefaultMACs, d.MACs),
+		BannerTimeout:     opts.BannerTimeout,
+		Logger:            c.logger(),
+	}
+	if opts.Compress {
+		cfg.Compressions = transport.CompressedCompressions
+	}
+	// Ask for the key types already known for this host first, so that a
+	// server with several host keys presents one that can be checked.
+	var known []string
+	c.mu.Lock()
+	for _, s := range []HostKeyStore{c.systemHostKeys, c.hostKeys} {
+		if s != nil {
+			known = append(known, s.KnownKeyTypes(name)...)
+		}
+	}
+	c.mu.Unlock()
+	cfg.HostKeyAlgorithms = transport.PreferHostKeyAlgorithms(cfg.HostKeyAlgorithms, known)
+	if opts.Timeout > 0 {
+		// paramiko's timeout bounds the negotiation too (start_client).
+		cfg.HandshakeTimeout = opts.Timeout
+	}
+	return cfg, nil
+}
+
+// dial connects to every address of host in resolver order until one
+// answers. A refused, unreachable or timed-out address moves on to the
+// next, so a half-broken IPv6 network does not stop the connection.
+func dial(ctx context.Context, host string, port int, timeout time.Duration) (net.Conn, error) {
+	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	errs := map[string]error{}
+	d := net.Dialer{Timeout: timeout}
+	for _, a := range addrs {
+		addr := net.JoinHostPort(a, strconv.Itoa(port))
+		nc, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			return nc, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		errs[addr] = err
+	}
+	return nil, &NoValidConnectionsError{Host: host, Port: port, Errors: errs}
+}
+

@@ -1,0 +1,322 @@
+package amiko
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/amiko-ssh/amiko/internal/sshtest"
+)
+
+// isolate points HOME at a temporary directory and clears the agent, so
+// that no test sees the real user's keys.
+func isolate(t *testing.T) string {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	return home
+}
+
+// trustServer is a policy that accepts exactly s's host keys.
+func trustServer(s *sshtest.Server) MissingHostKeyPolicy {
+	return HostKeyCallbackPolicy(s.HostKeyCallback())
+}
+
+// writeKey writes signer's private key to path, encrypted if passphrase
+// is set.
+func writeKey(t *testing.T, path string, key any, passphrase string) {
+	t.Helper()
+	var block *pem.Block
+	var err error
+	if passphrase == "" {
+		block, err = ssh.MarshalPrivateKey(key, "test")
+	} else {
+		block, err = ssh.MarshalPrivateKeyWithPassphrase(key, "test", []byte(passphrase))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// userKey returns a fresh ed25519 key authorized on a new sshd, and the
+// server.
+func serverWithKey(t *testing.T) (*sshtest.Server, ed25519.PrivateKey) {
+	t.Helper()
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	pub, _ := ssh.NewPublicKey(priv.Public())
+	return sshtest.StartOpenSSH(t, sshtest.Options{AuthorizedKeys: []ssh.PublicKey{pub}}), priv
+}
+
+func port(t *testing.T, addr string) int {
+	_, p, _ := net.SplitHostPort(addr)
+	var n int
+	for _, c := range p {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+func TestConnectWithKeyFile(t *testing.T) {
+	home := isolate(t)
+	s, priv := serverWithKey(t)
+	keyFile := filepath.Join(home, "mykey")
+	writeKey(t, keyFile, priv, "")
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, KeyFilenames: []string{keyFile}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+}
+
+func TestConnectWithPKey(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	if err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, PKey: s.UserKey}); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+}
+
+// TestEncryptedKeyFiles: the seed's "If a private key requires a password
+// to unlock it, and a password is passed in, that password will be used
+// to attempt to unlock the key", and paramiko's later passphrase.
+func TestEncryptedKeyFiles(t *testing.T) {
+	home := isolate(t)
+	s, priv := serverWithKey(t)
+	keyFile := filepath.Join(home, "enc")
+	writeKey(t, keyFile, priv, "sesame")
+	connect := func(o ConnectOptions) error {
+		c := NewClient()
+		c.SetMissingHostKeyPolicy(trustServer(s))
+		o.Port, o.Username, o.KeyFilenames = port(t, s.Addr), s.User, []string{keyFile}
+		err := c.Connect(t.Context(), "127.0.0.1", &o)
+		c.Close()
+		return err
+	}
+	if err := connect(ConnectOptions{Passphrase: "sesame"}); err != nil {
+		t.Fatalf("passphrase: %v", err)
+	}
+	if err := connect(ConnectOptions{Password: "sesame"}); err != nil {
+		t.Fatalf("password unlocking the key: %v", err)
+	}
+	err := connect(ConnectOptions{})
+	var ae *AuthenticationError
+	var pr *PassphraseRequiredError
+	if !errors.As(err, &ae) || !errors.As(ae.Attempts[0].Err, &pr) || pr.File != keyFile {
+		t.Fatalf("no passphrase: got %v", err)
+	}
+	if !errors.Is(err, ErrSSH) {
+		t.Fatal("authentication error does not match ErrSSH")
+	}
+	err = connect(ConnectOptions{Passphrase: "wrong"})
+	if !errors.As(err, &ae) || !strings.Contains(ae.Attempts[0].Err.Error(), "wrong passphrase") {
+		t.Fatalf("wrong passphrase: got %v", err)
+	}
+}
+
+func TestCertificateBesideKey(t *testing.T) {
+	home := isolate(t)
+	// sshd trusting a user CA; the user key itself is not authorized.
+	caKeyFile := filepath.Join(home, "user_ca")
+	run(t, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", caKeyFile)
+	caPub, _ := os.ReadFile(caKeyFile + ".pub")
+	caDir := t.TempDir()
+	os.Chmod(caDir, 0o755)
+	caPath := filepath.Join(caDir, "user_ca.pub")
+	os.WriteFile(caPath, caPub, 0o644)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{Config: []string{"TrustedUserCAKeys " + caPath}})
+	keyFile := filepath.Join(home, "id_cert_user")
+	run(t, "ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", keyFile)
+	run(t, "ssh-keygen", "-q", "-s", caKeyFile, "-I", "test", "-n", s.User, "-V", "-5m:+1h", keyFile+".pub")
+	for _, given := range []string{keyFile, keyFile + "-cert.pub"} {
+		c := NewClient()
+		c.SetMissingHostKeyPolicy(trustServer(s))
+		err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, KeyFilenames: []string{given}})
+		if err != nil {
+			t.Fatalf("key_filename %s: %v", given, err)
+		}
+		c.Close()
+	}
+}
+
+func run(t *testing.T, name string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+}
+
+// TestAgentKeys: a real ssh-agent with the key added by ssh-add.
+func TestAgentKeys(t *testing.T) {
+	home := isolate(t)
+	s, priv := serverWithKey(t)
+	keyFile := filepath.Join(home, "agentkey")
+	writeKey(t, keyFile, priv, "")
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	agentCmd := exec.Command("ssh-agent", "-D", "-a", sock)
+	if err := agentCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { agentCmd.Process.Kill(); agentCmd.Wait() })
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(sock); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd := exec.Command("ssh-add", keyFile)
+	cmd.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ssh-add: %v %s", err, out)
+	}
+	os.Remove(keyFile)
+	t.Setenv("SSH_AUTH_SOCK", sock)
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	if err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User}); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	// allow_agent=False.
+	err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, DisableAgent: true})
+	if !errors.As(err, new(*AuthenticationError)) {
+		t.Fatalf("with the agent disabled: %v", err)
+	}
+}
+
+// TestKeyDiscovery: ~/.ssh/id_* found with look_for_keys, ignored without.
+func TestKeyDiscovery(t *testing.T) {
+	home := isolate(t)
+	s, priv := serverWithKey(t)
+	writeKey(t, filepath.Join(home, ".ssh", "id_ed25519"), priv, "")
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	if err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User}); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, DisableKeyDiscovery: true})
+	var ae *AuthenticationError
+	if !errors.As(err, &ae) || len(ae.Attempts) != 0 {
+		t.Fatalf("with discovery off: %v", err)
+	}
+}
+
+func TestUnknownHostRejectedByDefault(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	err := NewClient().Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, PKey: s.UserKey})
+	var ue *UnknownHostError
+	if !errors.As(err, &ue) || !errors.Is(err, ErrSSH) || ue.Host != HostKeyName("127.0.0.1", port(t, s.Addr)) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestBannerTimeout(t *testing.T) {
+	isolate(t)
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer l.Close()
+	go func() {
+		nc, err := l.Accept()
+		if err == nil {
+			io.Copy(io.Discard, nc)
+		}
+	}()
+	start := time.Now()
+	err := NewClient().Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, l.Addr().String()), BannerTimeout: 300 * time.Millisecond})
+	var te *TimeoutError
+	if !errors.As(err, &te) || te.Phase != "banner" || !errors.Is(err, ErrSSH) {
+		t.Fatalf("got %v after %v", err, time.Since(start))
+	}
+}
+
+func TestNoValidConnections(t *testing.T) {
+	isolate(t)
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	err := NewClient().Connect(t.Context(), "localhost", &ConnectOptions{Port: port(t, addr)})
+	var nv *NoValidConnectionsError
+	if !errors.As(err, &nv) || len(nv.Errors) == 0 || !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("got %v", err)
+	}
+	if errors.Is(err, ErrSSH) {
+		t.Fatal("a socket error matches ErrSSH")
+	}
+}
+
+// TestSock: a net.Conn given as Sock carries the connection; nothing is
+// dialed, and Close closes it.
+func TestSock(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	nc, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	// The host name is only a name: nothing resolves it.
+	if err := c.Connect(t.Context(), "no-such-host.invalid", &ConnectOptions{Sock: nc, Username: s.User, PKey: s.UserKey}); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if _, err := nc.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Sock still open after Close: %v", err)
+	}
+}
+
+func TestCompress(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{Config: []string{"Compression yes"}})
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	if err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, PKey: s.UserKey, Compress: true}); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if a := c.conn.Algorithms(); a.CompressionIn != "zlib@openssh.com" || a.CompressionOut != "zlib@openssh.com" {
+		t.Fatalf("compression: %+v", a)
+	}
+}
+
+func TestContextCancelsConnect(t *testing.T) {
+	isolate(t)
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer l.Close()
+	go func() {
+		nc, err := l.Accept()
+		if err == nil {
+			io.Copy(io.Discard, nc)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	err := NewClient().Connect(ctx, "127.0.0.1", &ConnectOptions{Port: port(t, l.Addr().String())})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v", err)
+	}
+}

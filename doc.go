@@ -1,0 +1,14 @@
+// Package amiko is an SSH client with the connect semantics of paramiko's
+// SSHClient.connect and Go's idioms.
+//
+// A Client holds host key stores (the system's and the user's
+// known_hosts), a policy for hosts in neither, and one connection. Connect
+// dials the server (or uses a net.Conn given as Sock), runs amiko's own
+// SSH transport, checks the host key, and authenticates in paramiko's
+// order: the key given (PKey or KeyFilenames), keys from the SSH agent,
+// keys found in ~/.ssh, then the password.
+//
+// Every call that can block takes a context.Context. Errors are typed for
+// errors.As, and every SSH-level error matches ErrSSH with errors.Is, as
+// every paramiko error is an SSHException.
+package amiko

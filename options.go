@@ -1,0 +1,104 @@
+package amiko
+
+import (
+	"net"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// ConnectOptions are the parameters of Connect. The zero value of every
+// field means paramiko's default, so options that paramiko turns on by
+// default (the agent, key discovery, credential delegation) are switched
+// off by a Disable field.
+type ConnectOptions struct {
+	// Port is the server's port; 0 means 22.
+	Port int
+	// Username defaults to the local user: LOGNAME, USER, LNAME or
+	// USERNAME from the environment (as Python's getpass does), then the
+	// account database.
+	Username string
+	// Password is tried for password (and keyboard-interactive)
+	// authentication last, and unlocks encrypted key files when
+	// Passphrase is empty.
+	Password string
+	// Passphrase unlocks encrypted key files.
+	Passphrase string
+	// PKey is a key to authenticate with first: any ssh.Signer, so agent
+	// keys, hardware keys and certificates (ssh.NewCertSigner) fit.
+	PKey ssh.Signer
+	// KeyFilenames are private key files to try, after PKey. A
+	// "-cert.pub" file beside a key is loaded with it; a name ending in
+	// "-cert.pub" loads the key beside it.
+	KeyFilenames []string
+
+	// Timeout bounds the TCP connect to each address and the SSH
+	// negotiation after it. Zero means none (paramiko's timeout=None);
+	// the context's deadline applies as well.
+	Timeout time.Duration
+	// BannerTimeout bounds the wait for the server's version line. Zero
+	// means paramiko's 15 seconds; negative means none.
+	BannerTimeout time.Duration
+	// AuthTimeout bounds the whole authentication. Zero means paramiko's
+	// 30 seconds; negative means none.
+	AuthTimeout time.Duration
+	// ChannelTimeout bounds opening a channel. Zero means paramiko's
+	// 3600 seconds; negative means none.
+	ChannelTimeout time.Duration
+
+	// DisableAgent turns off keys from the SSH agent (paramiko's
+	// allow_agent=False).
+	DisableAgent bool
+	// DisableKeyDiscovery turns off trying ~/.ssh/id_rsa, id_dsa,
+	// id_ecdsa and id_ed25519 (paramiko's look_for_keys=False).
+	DisableKeyDiscovery bool
+
+	// Compress asks for compression: zlib@openssh.com, zlib, none.
+	Compress bool
+
+	// Sock, if set, is the connection to the server: nothing is dialed.
+	// It may be any net.Conn, for example one dialed through another
+	// SSH connection (a jump host). Close closes it, as paramiko does.
+	Sock net.Conn
+
+	// GSSAuth turns on gssapi-with-mic authentication, GSSKex GSS-API
+	// key exchange; DisableGSSDelegation keeps the Kerberos credentials
+	// from being delegated (paramiko's gss_deleg_creds=False); GSSHost
+	// names the target in the Kerberos database (default: the host name).
+	GSSAuth              bool
+	GSSKex               bool
+	DisableGSSDelegation bool
+	GSSHost              string
+
+	// DisabledAlgorithms removes algorithms, by category, from amiko's
+	// preferences (paramiko's disabled_algorithms). * and ? patterns are
+	// allowed.
+	DisabledAlgorithms DisabledAlgorithms
+}
+
+// DisabledAlgorithms lists algorithm names (or patterns) not to use.
+type DisabledAlgorithms struct {
+	Kex      []string
+	HostKeys []string
+	Ciphers  []string
+	MACs     []string
+	// PublicKeys are the user key algorithms not to sign with, e.g.
+	// "rsa-sha2-512" (paramiko's "pubkeys").
+	PublicKeys []string
+}
+
+const (
+	defaultPort           = 22
+	defaultAuthTimeout    = 30 * time.Second
+	defaultChannelTimeout = time.Hour
+)
+
+func durationOrDefault(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
+}
