@@ -205,4 +205,3 @@ func dial(ctx context.Context, host string, port int, timeout time.Duration) (ne
 	}
 	return nil, &NoValidConnectionsError{Host: host, Port: port, Errors: errs}
 }
-

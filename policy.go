@@ -58,4 +58,3 @@ func HostKeyCallbackPolicy(cb ssh.HostKeyCallback) MissingHostKeyPolicy {
 		return cb(host, remote, key)
 	})
 }
-
