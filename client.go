@@ -26,10 +26,11 @@ type Client struct {
 	conn *transport.Conn
 }
 
-// NewClient returns a Client with empty host key stores (load them with
-// LoadSystemHostKeys and LoadHostKeys, as with paramiko) and RejectPolicy.
+// NewClient returns a Client with RejectPolicy, no system host keys and
+// an empty local host key store in memory, as paramiko's SSHClient
+// starts: load them with LoadSystemHostKeys and LoadHostKeys.
 func NewClient() *Client {
-	return &Client{policy: RejectPolicy{}}
+	return &Client{policy: RejectPolicy{}, hostKeys: NewKnownHosts()}
 }
 
 // SetMissingHostKeyPolicy sets the policy for hosts in no host key store.

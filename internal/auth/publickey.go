@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"crypto/rand"
 	"fmt"
 	"slices"
@@ -15,39 +16,122 @@ import (
 // right away rather than asking first whether the key is acceptable: one
 // round trip instead of two for the key that works. It returns nil on
 // success and a *FailureError when the server refuses.
+//
+// When the server offers publickey-hostbound@openssh.com version "0" in
+// EXT_INFO (OpenSSH 8.9 and later) and the transport has a host key, the
+// request is publickey-hostbound-v00@openssh.com (OpenSSH PROTOCOL
+// section 3.2): the server's host key is part of the request and of the
+// signed data, so the signature is good for this server only, as OpenSSH's
+// ssh does. See Hostbound.
 func PublicKey(t Transport, user string, signer ssh.Signer) error {
+	return (&Authenticator{Transport: t, User: user}).PublicKey(signer)
+}
+
+// PublicKey authenticates with a key; see the function PublicKey.
+func (a *Authenticator) PublicKey(signer ssh.Signer) error {
+	t := a.Transport
 	alg, err := SignatureAlgorithm(t, signer)
 	if err != nil {
 		return err
 	}
-	pub := signer.PublicKey().Marshal()
-	req := appendRequestHeader(nil, user, "publickey")
+	pub := signer.PublicKey()
+	method, hostKey := methodPublicKey, []byte(nil)
+	if hk := hostboundKey(t); hk != nil {
+		method, hostKey = methodPublicKeyHostbound, hk.Marshal()
+	}
+	req := appendRequestHeader(nil, a.User, method)
 	req = wire.AppendBool(req, true)
 	req = wire.AppendText(req, alg)
-	req = wire.AppendString(req, pub)
+	req = wire.AppendString(req, pub.Marshal())
+	if hostKey != nil {
+		req = wire.AppendString(req, hostKey)
+	}
 
 	// The signed data is the session id followed by the request so far.
 	data := wire.AppendString(nil, t.SessionID())
 	data = append(data, req...)
 	sig, err := sign(signer, alg, data)
 	if err != nil {
-		return err
+		return fmt.Errorf("ssh: signing with %s key %s: %w", pub.Type(), ssh.FingerprintSHA256(pub), err)
 	}
 	req = wire.AppendString(req, ssh.Marshal(sig))
 	if err := t.WritePacket(req); err != nil {
 		return err
 	}
-	p, err := readAuthPacket(t)
+	p, err := a.readPacket()
 	if err != nil {
 		return err
 	}
-	switch p[0] {
-	case wire.MsgUserauthSuccess:
-		return nil
-	case wire.MsgUserauthFailure:
-		return parseFailure("publickey", p)
+	return a.result(methodPublicKey, p)
+}
+
+// PublicKeyQuery asks whether the server would accept pub for user with
+// the public key algorithm alg, without signing (RFC 4252 section 7, the
+// request without a signature): the server answers SSH_MSG_USERAUTH_PK_OK
+// or FAILURE. It returns true and a nil error for PK_OK, false and a
+// *FailureError for FAILURE. An empty alg picks the algorithm as
+// SignatureAlgorithm would for a key that can sign with any.
+//
+// The query is a plain publickey request even where PublicKey would use
+// the host-bound form, as OpenSSH's ssh sends it: nothing is signed, so
+// there is nothing to bind.
+func PublicKeyQuery(t Transport, user string, pub ssh.PublicKey, alg string) (ok bool, err error) {
+	return (&Authenticator{Transport: t, User: user}).PublicKeyQuery(pub, alg)
+}
+
+// PublicKeyQuery asks whether the server would accept a key; see the
+// function PublicKeyQuery.
+func (a *Authenticator) PublicKeyQuery(pub ssh.PublicKey, alg string) (ok bool, err error) {
+	if alg == "" {
+		if alg, err = keyAlgorithm(a.Transport, pub.Type()); err != nil {
+			return false, err
+		}
 	}
-	return fmt.Errorf("ssh: unexpected message %d in publickey authentication", p[0])
+	blob := pub.Marshal()
+	req := appendRequestHeader(nil, a.User, methodPublicKey)
+	req = wire.AppendBool(req, false)
+	req = wire.AppendText(req, alg)
+	req = wire.AppendString(req, blob)
+	if err := a.Transport.WritePacket(req); err != nil {
+		return false, err
+	}
+	p, err := a.readPacket()
+	if err != nil {
+		return false, err
+	}
+	if p[0] != wire.MsgUserauthPKOK {
+		if p[0] == wire.MsgUserauthSuccess {
+			// A query cannot log anyone in.
+			return false, unexpected(methodPublicKey, p[0])
+		}
+		return false, a.result(methodPublicKey, p)
+	}
+	m, err := parsePKOK(p)
+	if err != nil {
+		return false, err
+	}
+	if m.Algorithm != alg || !bytes.Equal(m.PublicKey, blob) {
+		what := "another key"
+		if k, err := ssh.ParsePublicKey(m.PublicKey); err == nil {
+			what = k.Type() + " key " + ssh.FingerprintSHA256(k)
+		}
+		return false, &ProtocolError{Method: methodPublicKey, Reason: fmt.Sprintf(
+			"PK_OK for %s with algorithm %q in answer to a query for %s key %s with %q",
+			what, m.Algorithm, pub.Type(), ssh.FingerprintSHA256(pub), alg)}
+	}
+	return true, nil
+}
+
+// Hostbound reports whether PublicKey will use the host-bound form on t:
+// the server sent the EXT_INFO extension publickey-hostbound@openssh.com
+// with version "0", and t knows the server's host key.
+func Hostbound(t Transport) bool { return hostboundKey(t) != nil }
+
+func hostboundKey(t Transport) ssh.PublicKey {
+	if v, ok := t.Extension("publickey-hostbound@openssh.com"); !ok || string(v) != "0" {
+		return nil
+	}
+	return t.HostKey()
 }
 
 func sign(signer ssh.Signer, alg string, data []byte) (*ssh.Signature, error) {
@@ -80,6 +164,22 @@ func SignatureAlgorithm(t Transport, signer ssh.Signer) (string, error) {
 	if _, ok := signer.(ssh.AlgorithmSigner); !ok {
 		return "", fmt.Errorf("ssh: RSA signer %T cannot sign with rsa-sha2-256 or rsa-sha2-512 (it does not implement ssh.AlgorithmSigner)", signer)
 	}
+	alg, err := keyAlgorithm(t, keyType)
+	if err != nil {
+		return "", err
+	}
+	if ms, ok := signer.(ssh.MultiAlgorithmSigner); ok && !slices.Contains(ms.Algorithms(), underlyingAlgorithm(alg)) {
+		return "", fmt.Errorf("ssh: RSA signer does not allow %s", underlyingAlgorithm(alg))
+	}
+	return alg, nil
+}
+
+// keyAlgorithm picks the public key algorithm for a key of keyType, as
+// SignatureAlgorithm describes, for a key that can sign with any.
+func keyAlgorithm(t Transport, keyType string) (string, error) {
+	if keyType != ssh.KeyAlgoRSA && keyType != ssh.CertAlgoRSAv01 {
+		return keyType, nil
+	}
 	choice := ssh.KeyAlgoRSASHA256
 	if v, ok := t.Extension("server-sig-algs"); ok {
 		allowed := strings.Split(string(v), ",")
@@ -88,9 +188,6 @@ func SignatureAlgorithm(t Transport, signer ssh.Signer) (string, error) {
 			return "", fmt.Errorf("ssh: server accepts none of %v for RSA keys (server-sig-algs %q)", rsaAlgorithms, v)
 		}
 		choice = rsaAlgorithms[i]
-	}
-	if ms, ok := signer.(ssh.MultiAlgorithmSigner); ok && !slices.Contains(ms.Algorithms(), choice) {
-		return "", fmt.Errorf("ssh: RSA signer does not allow %s", choice)
 	}
 	if keyType == ssh.CertAlgoRSAv01 {
 		return choice + "-cert-v01@openssh.com", nil

@@ -1,0 +1,147 @@
+package amiko
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/amiko-ssh/amiko/internal/sshtest"
+)
+
+func knownHostsLine(t *testing.T, name string, key ssh.PublicKey) string {
+	return name + " " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(key))) + "\n"
+}
+
+func connectWith(t *testing.T, c *Client, s *sshtest.Server) error {
+	t.Helper()
+	err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, PKey: s.UserKey})
+	c.Close()
+	return err
+}
+
+// TestAutoAddThenKnown: AutoAddPolicy writes the key to the loaded file
+// as "[127.0.0.1]:port", and a second client with the default policy then
+// finds it there.
+func TestAutoAddThenKnown(t *testing.T) {
+	home := isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	path := filepath.Join(home, "known_hosts")
+	os.WriteFile(path, []byte("# my hosts\nother.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n"), 0o600)
+	c := NewClient()
+	if err := c.LoadHostKeys(path); err != nil {
+		t.Fatal(err)
+	}
+	c.SetMissingHostKeyPolicy(AutoAddPolicy{})
+	if err := connectWith(t, c, s); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	name := HostKeyName("127.0.0.1", port(t, s.Addr))
+	if !strings.HasPrefix(string(data), "# my hosts\nother.example ") || !strings.Contains(string(data), "\n"+name+" ") {
+		t.Fatalf("known_hosts after auto-add:\n%s", data)
+	}
+	c2 := NewClient()
+	if err := c2.LoadSystemHostKeys(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := connectWith(t, c2, s); err != nil {
+		t.Fatalf("the added key is not found: %v", err)
+	}
+}
+
+// TestBadHostKey: a known host presenting another key of the same type,
+// or a key of a type not listed for it, is a BadHostKeyError naming the
+// host, the presented key and the expected one, whatever the policy.
+func TestBadHostKey(t *testing.T) {
+	isolate(t)
+	for _, typ := range []string{"ed25519", "ecdsa256", "rsa"} {
+		t.Run(typ, func(t *testing.T) {
+			s := sshtest.StartOpenSSH(t, sshtest.Options{HostKeyTypes: []string{typ}})
+			// Another server's key of the same type stands for a changed key.
+			other := sshtest.StartXSSH(t, sshtest.XSSHOptions{HostKeyTypes: []string{typ}})
+			name := HostKeyName("127.0.0.1", port(t, s.Addr))
+			path := filepath.Join(t.TempDir(), "known_hosts")
+			os.WriteFile(path, []byte(knownHostsLine(t, name, other.HostKeys[0])), 0o600)
+			c := NewClient()
+			c.LoadSystemHostKeys(path)
+			c.SetMissingHostKeyPolicy(AutoAddPolicy{})
+			err := connectWith(t, c, s)
+			var bad *BadHostKeyError
+			if !errors.As(err, &bad) || !errors.Is(err, ErrSSH) || bad.Host != name ||
+				!bytes.Equal(bad.Presented.Marshal(), s.HostKeys[0].Marshal()) ||
+				len(bad.Expected) != 1 || !bytes.Equal(bad.Expected[0].Marshal(), other.HostKeys[0].Marshal()) {
+				t.Fatalf("got %v", err)
+			}
+		})
+	}
+	t.Run("another key type", func(t *testing.T) {
+		s := sshtest.StartOpenSSH(t, sshtest.Options{HostKeyTypes: []string{"ed25519"}})
+		other := sshtest.StartXSSH(t, sshtest.XSSHOptions{HostKeyTypes: []string{"ecdsa384"}})
+		name := HostKeyName("127.0.0.1", port(t, s.Addr))
+		path := filepath.Join(t.TempDir(), "known_hosts")
+		os.WriteFile(path, []byte(knownHostsLine(t, name, other.HostKeys[0])), 0o600)
+		c := NewClient()
+		c.LoadSystemHostKeys(path)
+		err := connectWith(t, c, s)
+		var bad *BadHostKeyError
+		if !errors.As(err, &bad) || bad.Presented.Type() != ssh.KeyAlgoED25519 || bad.Expected[0].Type() != ssh.KeyAlgoECDSA384 {
+			t.Fatalf("got %v", err)
+		}
+	})
+}
+
+// TestKnownInEitherStore: a key listed in the system or in the local
+// host keys is accepted, and the known key type is the one asked for.
+func TestKnownInEitherStore(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{HostKeyTypes: []string{"ed25519", "ecdsa256", "rsa"}})
+	name := HostKeyName("127.0.0.1", port(t, s.Addr))
+	for i, k := range s.HostKeys {
+		path := filepath.Join(t.TempDir(), "known_hosts")
+		os.WriteFile(path, []byte(knownHostsLine(t, name, k)), 0o600)
+		c := NewClient()
+		if i%2 == 0 {
+			c.LoadSystemHostKeys(path)
+		} else {
+			c.LoadHostKeys(path)
+		}
+		if err := connectWith(t, c, s); err != nil {
+			t.Fatalf("%s known: %v", k.Type(), err)
+		}
+	}
+}
+
+func TestWarningPolicyLogsAndAccepts(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	var logs bytes.Buffer
+	c := NewClient()
+	c.SetLogger(slog.New(slog.NewTextHandler(&logs, nil)))
+	c.SetMissingHostKeyPolicy(WarningPolicy{})
+	if err := connectWith(t, c, s); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "unknown host key") || !strings.Contains(logs.String(), "SHA256:") {
+		t.Fatalf("no warning logged: %q", logs.String())
+	}
+	if err := c.HostKeys().Check(HostKeyName("127.0.0.1", port(t, s.Addr)), s.HostKeys[0]); !errors.As(err, new(*UnknownHostError)) {
+		t.Fatalf("WarningPolicy stored the key: %v", err)
+	}
+}
+
+func TestLoadSystemHostKeysDefaultMissing(t *testing.T) {
+	isolate(t)
+	c := NewClient()
+	if err := c.LoadSystemHostKeys(""); err != nil {
+		t.Fatalf("missing default file: %v", err)
+	}
+	if err := c.LoadSystemHostKeys(filepath.Join(t.TempDir(), "nope")); err == nil {
+		t.Fatal("missing explicit file: no error")
+	}
+}
