@@ -107,7 +107,54 @@ func (c *Client) runCascade(t *transport.Conn, user string, opts *ConnectOptions
 			}
 		}
 	}
+	// 4. The password, falling back to keyboard-interactive when that is
+	// what the server allows (paramiko's auth_password fallback).
+	if opts.Password != "" {
+		if ok, err := a.tryPassword(opts.Password); ok || err != nil {
+			return err
+		}
+	}
+	if a.allowed == nil {
+		// Nothing was tried: ask with "none", to learn what the server
+		// would have allowed (and to succeed where it needs nothing).
+		ok, err := a.result("none", "", auth.None(a.t, a.user))
+		if ok || err != nil {
+			return err
+		}
+		a.attempts = a.attempts[:len(a.attempts)-1] // not an attempt the user made
+	}
 	return a.failure()
+}
+
+// tryPassword tries password authentication, or keyboard-interactive
+// answering every hidden prompt with the password when the server allows
+// only that.
+func (a *cascade) tryPassword(password string) (bool, error) {
+	method := "password"
+	if a.allowed != nil && !slices.Contains(a.allowed, "password") {
+		if !slices.Contains(a.allowed, "keyboard-interactive") {
+			return false, nil
+		}
+		method = "keyboard-interactive"
+	}
+	for {
+		a.log.Debug("ssh: trying " + method)
+		var err error
+		if method == "password" {
+			err = auth.Password(a.t, a.user, password, nil)
+		} else {
+			err = auth.KeyboardInteractive(a.t, a.user, auth.PasswordAnswerer(password))
+		}
+		ok, ferr := a.result(method, "", err)
+		if ok || ferr != nil {
+			return ok, ferr
+		}
+		if method == "password" && !slices.Contains(a.allowed, "password") && slices.Contains(a.allowed, "keyboard-interactive") {
+			method = "keyboard-interactive"
+			continue
+		}
+		return false, nil
+	}
 }
 
 // tryKey offers one key. It returns true when authentication is complete,

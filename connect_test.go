@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -220,7 +221,7 @@ func TestKeyDiscovery(t *testing.T) {
 	c.Close()
 	err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, DisableKeyDiscovery: true})
 	var ae *AuthenticationError
-	if !errors.As(err, &ae) || len(ae.Attempts) != 0 {
+	if !errors.As(err, &ae) || len(ae.Attempts) != 0 || !slices.Contains(ae.Allowed, "publickey") {
 		t.Fatalf("with discovery off: %v", err)
 	}
 }
@@ -317,6 +318,68 @@ func TestContextCancelsConnect(t *testing.T) {
 	defer cancel()
 	err := NewClient().Connect(ctx, "127.0.0.1", &ConnectOptions{Port: port(t, l.Addr().String())})
 	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestPassword: plain password authentication on each server that takes
+// it, after the keys (none here).
+func TestPassword(t *testing.T) {
+	isolate(t)
+	for _, start := range []func(*testing.T) *sshtest.Server{
+		func(t *testing.T) *sshtest.Server { return sshtest.StartOpenSSH(t, sshtest.Options{}) },
+		func(t *testing.T) *sshtest.Server { return sshtest.StartDropbear(t, sshtest.Options{}) },
+		func(t *testing.T) *sshtest.Server { return sshtest.StartXSSH(t, sshtest.XSSHOptions{}) },
+	} {
+		s := start(t)
+		t.Run(s.Name, func(t *testing.T) {
+			c := NewClient()
+			c.SetMissingHostKeyPolicy(trustServer(s))
+			if err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, Password: s.Password}); err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+			err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, Password: "wrong"})
+			var ae *AuthenticationError
+			if !errors.As(err, &ae) || len(ae.Attempts) == 0 || ae.Attempts[len(ae.Attempts)-1].Method == "" {
+				t.Fatalf("wrong password: %v", err)
+			}
+		})
+	}
+}
+
+// TestPasswordFallsBackToKeyboardInteractive: a server that offers only
+// keyboard-interactive still takes the password.
+func TestPasswordFallsBackToKeyboardInteractive(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{Config: []string{"UsePAM yes", "PasswordAuthentication no", "KbdInteractiveAuthentication yes"}})
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	if err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, Password: s.Password}); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+}
+
+// TestAuthTrickleDown: a wrong key file passphrase, then the password
+// works (paramiko's trickle-down test); every attempt is reported when
+// nothing works.
+func TestAuthTrickleDown(t *testing.T) {
+	home := isolate(t)
+	s, priv := serverWithKey(t)
+	keyFile := filepath.Join(home, "enc")
+	writeKey(t, keyFile, priv, "right")
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	o := &ConnectOptions{Port: port(t, s.Addr), Username: s.User, KeyFilenames: []string{keyFile}, Passphrase: "wrong", Password: s.Password}
+	if err := c.Connect(t.Context(), "127.0.0.1", o); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	o.Password = "also wrong"
+	err := c.Connect(t.Context(), "127.0.0.1", o)
+	var ae *AuthenticationError
+	if !errors.As(err, &ae) || len(ae.Attempts) < 2 || ae.Attempts[0].Source != keyFile || ae.Attempts[1].Method != "password" {
 		t.Fatalf("got %v", err)
 	}
 }
