@@ -383,3 +383,41 @@ func TestAuthTrickleDown(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestDefaultUsernameFromEnvironment(t *testing.T) {
+	for _, v := range []string{"LOGNAME", "USER", "LNAME", "USERNAME"} {
+		t.Setenv(v, "")
+	}
+	t.Setenv("USER", "from-user")
+	t.Setenv("USERNAME", "from-username")
+	if u, err := localUsername(); err != nil || u != "from-user" {
+		t.Fatalf("got %q, %v", u, err)
+	}
+	t.Setenv("LOGNAME", "from-logname")
+	if u, _ := localUsername(); u != "from-logname" {
+		t.Fatalf("LOGNAME does not come first: %q", u)
+	}
+	for _, v := range []string{"LOGNAME", "USER", "LNAME", "USERNAME"} {
+		t.Setenv(v, "")
+	}
+	if u, err := localUsername(); err != nil || u == "" {
+		t.Fatalf("account database: %q, %v", u, err)
+	}
+}
+
+// TestDialUsesUserKnownHosts: Dial trusts ~/.ssh/known_hosts.
+func TestDialUsesUserKnownHosts(t *testing.T) {
+	home := isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	if _, err := Dial(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, PKey: s.UserKey}); !errors.As(err, new(*UnknownHostError)) {
+		t.Fatalf("unknown host: %v", err)
+	}
+	os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+	line := HostKeyName("127.0.0.1", port(t, s.Addr)) + " " + string(ssh.MarshalAuthorizedKey(s.HostKeys[0]))
+	os.WriteFile(filepath.Join(home, ".ssh", "known_hosts"), []byte(line), 0o600)
+	c, err := Dial(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, PKey: s.UserKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+}
