@@ -421,3 +421,72 @@ func TestDialUsesUserKnownHosts(t *testing.T) {
 	}
 	c.Close()
 }
+
+// TestPartialSuccess: a server that wants a key and then a password; once
+// the key earned partial success no more keys are offered.
+func TestPartialSuccess(t *testing.T) {
+	home := isolate(t)
+	s2 := sshtest.StartOpenSSH(t, sshtest.Options{Config: []string{"AuthenticationMethods publickey,password"}})
+	keyFile := filepath.Join(home, "k")
+	writeKey(t, keyFile, mustPrivate(t, s2), "")
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s2))
+	o := &ConnectOptions{Port: port(t, s2.Addr), Username: s2.User, KeyFilenames: []string{keyFile}, Password: s2.Password}
+	if err := c.Connect(t.Context(), "127.0.0.1", o); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	o.Password = ""
+	err := c.Connect(t.Context(), "127.0.0.1", o)
+	var ae *AuthenticationError
+	if !errors.As(err, &ae) || !slices.Equal(ae.Allowed, []string{"password"}) {
+		t.Fatalf("key only: %v", err)
+	}
+}
+
+// mustPrivate returns a fresh private key authorized on s.
+func mustPrivate(t *testing.T, s *sshtest.Server) any {
+	t.Helper()
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	pub, _ := ssh.NewPublicKey(priv.Public())
+	authorize(t, s, pub)
+	return priv
+}
+
+// authorize appends pub to sshd's authorized_keys.
+func authorize(t *testing.T, s *sshtest.Server, pub ssh.PublicKey) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(s.Dir, "authorized_keys"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Write(ssh.MarshalAuthorizedKey(pub))
+}
+
+// TestTooManyAuthenticationFailures: sshd hangs up after MaxAuthTries;
+// that is an authentication error listing every attempt.
+func TestTooManyAuthenticationFailures(t *testing.T) {
+	home := isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{Config: []string{"MaxAuthTries 2"}})
+	var files []string
+	for i := range 4 {
+		_, priv, _ := ed25519.GenerateKey(rand.Reader)
+		f := filepath.Join(home, "wrong"+string(rune('a'+i)))
+		writeKey(t, f, priv, "")
+		files = append(files, f)
+	}
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, KeyFilenames: files})
+	var ae *AuthenticationError
+	if !errors.As(err, &ae) || len(ae.Attempts) < 2 {
+		t.Fatalf("got %v", err)
+	}
+	last := ae.Attempts[len(ae.Attempts)-1].Err
+	var de *DisconnectError
+	if !errors.As(last, &de) || !strings.Contains(strings.ToLower(de.Message), "too many authentication failures") {
+		t.Fatalf("last attempt: %v", last)
+	}
+	t.Log(err)
+}
