@@ -62,7 +62,7 @@ func (c *Client) runCascade(t *transport.Conn, user string, opts *ConnectOptions
 		if a.keysDone {
 			break
 		}
-		signer, err := loadKeyFile(f, opts.Passphrase, opts.Password)
+		signer, err := loadKeyFile(f, opts.Passphrase, opts.Password, opts.PassphraseCallback)
 		if err != nil {
 			a.note("publickey", f, err)
 			continue
@@ -94,7 +94,7 @@ func (c *Client) runCascade(t *transport.Conn, user string, opts *ConnectOptions
 				a.note("publickey", f, errors.New("DSA keys (ssh-dss) are a legacy algorithm and not offered"))
 				continue
 			}
-			signer, err := loadKeyFile(f, opts.Passphrase, opts.Password)
+			signer, err := loadKeyFile(f, opts.Passphrase, opts.Password, opts.PassphraseCallback)
 			if err != nil {
 				a.note("publickey", f, err)
 				continue
@@ -109,8 +109,23 @@ func (c *Client) runCascade(t *transport.Conn, user string, opts *ConnectOptions
 	}
 	// 4. The password, falling back to keyboard-interactive when that is
 	// what the server allows (paramiko's auth_password fallback).
-	if opts.Password != "" {
-		if ok, err := a.tryPassword(opts.Password); ok || err != nil {
+	password := opts.Password
+	if password == "" && opts.PasswordCallback != nil && a.allows("password", "keyboard-interactive") {
+		var err error
+		if password, err = opts.PasswordCallback(); err != nil {
+			return err
+		}
+	}
+	if password != "" {
+		if ok, err := a.tryPassword(password); ok || err != nil {
+			return err
+		}
+	}
+	// 5. Keyboard-interactive with the caller's answers.
+	if opts.KeyboardInteractive != nil && a.allows("keyboard-interactive") {
+		a.log.Debug("ssh: trying keyboard-interactive")
+		ok, err := a.result("keyboard-interactive", "", auth.KeyboardInteractive(a.t, a.user, opts.KeyboardInteractive))
+		if ok || err != nil {
 			return err
 		}
 	}
@@ -198,6 +213,12 @@ func (a *cascade) result(method, source string, err error) (bool, error) {
 	}
 	a.note(method, source, errors.New("refused by the server"))
 	return false, nil
+}
+
+// allows reports whether the server may accept one of methods: true
+// until it has said which it allows.
+func (a *cascade) allows(methods ...string) bool {
+	return a.allowed == nil || slices.ContainsFunc(methods, func(m string) bool { return slices.Contains(a.allowed, m) })
 }
 
 func (a *cascade) note(method, source string, err error) {

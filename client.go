@@ -2,6 +2,7 @@ package amiko
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"strconv"
@@ -78,6 +79,42 @@ func (c *Client) addHostKey(host string, key ssh.PublicKey) error {
 	return s.Add(host, key)
 }
 
+// Algorithms are the algorithms negotiated for a connection; Out is
+// client to server.
+type Algorithms = transport.Algorithms
+
+// ConnInfo describes an established connection: paramiko's Transport,
+// seen from outside.
+type ConnInfo struct {
+	ServerVersion string
+	ClientVersion string
+	SessionID     []byte
+	HostKey       ssh.PublicKey
+	Algorithms    Algorithms
+	StrictKex     bool
+	RemoteAddr    net.Addr
+}
+
+// ConnInfo returns what was negotiated for the current connection, and
+// false when there is none.
+func (c *Client) ConnInfo() (ConnInfo, bool) {
+	c.mu.Lock()
+	t := c.conn
+	c.mu.Unlock()
+	if t == nil {
+		return ConnInfo{}, false
+	}
+	return ConnInfo{
+		ServerVersion: t.ServerVersion(),
+		ClientVersion: t.ClientVersion(),
+		SessionID:     t.SessionID(),
+		HostKey:       t.HostKey(),
+		Algorithms:    t.Algorithms(),
+		StrictKex:     t.StrictKex(),
+		RemoteAddr:    t.NetConn().RemoteAddr(),
+	}, true
+}
+
 // Close closes the connection, including a Sock given to Connect.
 func (c *Client) Close() error {
 	c.mu.Lock()
@@ -108,6 +145,12 @@ func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOpti
 		if user, err = localUsername(); err != nil {
 			return err
 		}
+	}
+	if opts.GSSAuth || opts.GSSKex {
+		// Accepted in ConnectOptions for paramiko's sake; GSS-API lands
+		// with its own issue, and until then asking for it is an error
+		// rather than a silent no.
+		return asSSHError(errors.New("ssh: GSS-API authentication and key exchange are not implemented yet"))
 	}
 	name := HostKeyName(hostname, port)
 	cfg, err := c.transportConfig(name, opts)

@@ -490,3 +490,103 @@ func TestTooManyAuthenticationFailures(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+func TestCallbacks(t *testing.T) {
+	home := isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	keyFile := filepath.Join(home, "enc")
+	writeKey(t, keyFile, mustPrivate(t, s), "asked")
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	var askedFor string
+	o := &ConnectOptions{Port: port(t, s.Addr), Username: s.User, KeyFilenames: []string{keyFile},
+		PassphraseCallback: func(f string) (string, error) { askedFor = f; return "asked", nil }}
+	if err := c.Connect(t.Context(), "127.0.0.1", o); err != nil || askedFor != keyFile {
+		t.Fatalf("passphrase callback: %v (asked for %q)", err, askedFor)
+	}
+	c.Close()
+	o = &ConnectOptions{Port: port(t, s.Addr), Username: s.User,
+		PasswordCallback: func() (string, error) { return s.Password, nil }}
+	if err := c.Connect(t.Context(), "127.0.0.1", o); err != nil {
+		t.Fatalf("password callback: %v", err)
+	}
+	c.Close()
+}
+
+func TestKeyboardInteractiveAnswers(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{Config: []string{"UsePAM yes", "PasswordAuthentication no", "KbdInteractiveAuthentication yes"}})
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	var seen []string
+	o := &ConnectOptions{Port: port(t, s.Addr), Username: s.User,
+		KeyboardInteractive: func(name, instruction string, prompts []Prompt) ([]string, error) {
+			answers := make([]string, len(prompts))
+			for i, p := range prompts {
+				seen = append(seen, p.Text)
+				answers[i] = s.Password
+			}
+			return answers, nil
+		}}
+	if err := c.Connect(t.Context(), "127.0.0.1", o); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if len(seen) == 0 || !strings.Contains(strings.ToLower(seen[0]), "password") {
+		t.Fatalf("prompts: %q", seen)
+	}
+}
+
+// TestDisabledAlgorithms: paramiko's disabled_algorithms are honoured.
+func TestDisabledAlgorithms(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	o := &ConnectOptions{Port: port(t, s.Addr), Username: s.User, PKey: s.UserKey, DisabledAlgorithms: DisabledAlgorithms{
+		Kex: []string{"curve25519*"}, Ciphers: []string{"chacha20-poly1305@openssh.com", "aes*-gcm@openssh.com"},
+		MACs: []string{"*-etm@openssh.com"}, HostKeys: []string{"ssh-ed25519*"},
+	}}
+	if err := c.Connect(t.Context(), "127.0.0.1", o); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	info, ok := c.ConnInfo()
+	if !ok {
+		t.Fatal("no connection info")
+	}
+	a := info.Algorithms
+	if strings.HasPrefix(a.Kex, "curve25519") || strings.Contains(a.CipherOut, "gcm") || a.CipherOut == "chacha20-poly1305@openssh.com" ||
+		strings.HasSuffix(a.MACOut, "-etm@openssh.com") || a.HostKey == "ssh-ed25519" {
+		t.Fatalf("a disabled algorithm was negotiated: %+v", a)
+	}
+	if !strings.HasPrefix(info.ServerVersion, "SSH-2.0-OpenSSH_") || len(info.SessionID) == 0 || !info.StrictKex {
+		t.Fatalf("connection info: %+v", info)
+	}
+}
+
+// TestAuthTimeout: a server that never answers authentication is given
+// up on after AuthTimeout.
+func TestAuthTimeout(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartXSSH(t, sshtest.XSSHOptions{Config: func(c *ssh.ServerConfig) {
+		c.PasswordCallback = func(ssh.ConnMetadata, []byte) (*ssh.Permissions, error) {
+			time.Sleep(2 * time.Second)
+			return nil, errors.New("no")
+		}
+	}})
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	start := time.Now()
+	err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, Password: "x", AuthTimeout: 300 * time.Millisecond})
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 1900*time.Millisecond {
+		t.Fatalf("got %v after %v", err, time.Since(start))
+	}
+}
+
+func TestGSSNotYetIsAnError(t *testing.T) {
+	err := NewClient().Connect(t.Context(), "127.0.0.1", &ConnectOptions{GSSAuth: true})
+	if err == nil || !errors.Is(err, ErrSSH) || !strings.Contains(err.Error(), "GSS-API") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -16,7 +16,7 @@ import (
 // rule), or fails with *PassphraseRequiredError. A certificate beside the
 // key (key + "-cert.pub") is loaded with it, and a path ending in
 // "-cert.pub" loads the key beside it.
-func loadKeyFile(path, passphrase, password string) (ssh.Signer, error) {
+func loadKeyFile(path, passphrase, password string, ask func(string) (string, error)) (ssh.Signer, error) {
 	keyPath, certPath := path, path+"-cert.pub"
 	if base, ok := strings.CutSuffix(path, "-cert.pub"); ok {
 		keyPath, certPath = base, path
@@ -32,10 +32,18 @@ func loadKeyFile(path, passphrase, password string) (ssh.Signer, error) {
 		if secret == "" {
 			secret = password
 		}
+		if secret != "" {
+			signer, err = ssh.ParsePrivateKeyWithPassphrase(pem, []byte(secret))
+		}
+		if (secret == "" || errors.Is(err, x509.IncorrectPasswordError)) && ask != nil {
+			if secret, err = ask(keyPath); err != nil {
+				return nil, err
+			}
+			signer, err = ssh.ParsePrivateKeyWithPassphrase(pem, []byte(secret))
+		}
 		if secret == "" {
 			return nil, &PassphraseRequiredError{File: keyPath}
 		}
-		signer, err = ssh.ParsePrivateKeyWithPassphrase(pem, []byte(secret))
 		if errors.Is(err, x509.IncorrectPasswordError) {
 			return nil, fmt.Errorf("ssh: wrong passphrase for %s: %w", keyPath, err)
 		}

@@ -2,6 +2,8 @@ package amiko
 
 import (
 	"net"
+
+	"github.com/amiko-ssh/amiko/internal/auth"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -70,11 +72,25 @@ type ConnectOptions struct {
 	DisableGSSDelegation bool
 	GSSHost              string
 
+	// PassphraseCallback, if set, is asked for the passphrase of an
+	// encrypted key file that neither Passphrase nor Password unlocks.
+	PassphraseCallback func(keyFile string) (string, error)
+	// PasswordCallback, if set and Password is empty, is asked for the
+	// password when the cascade reaches password authentication.
+	PasswordCallback func() (string, error)
+	// KeyboardInteractive, if set, answers keyboard-interactive prompts
+	// (RFC 4256) after the password; each answer goes with its prompt.
+	KeyboardInteractive func(name, instruction string, prompts []Prompt) ([]string, error)
+
 	// DisabledAlgorithms removes algorithms, by category, from amiko's
 	// preferences (paramiko's disabled_algorithms). * and ? patterns are
 	// allowed.
 	DisabledAlgorithms DisabledAlgorithms
 }
+
+// Prompt is one keyboard-interactive question; Echo says whether the
+// answer may be shown as it is typed.
+type Prompt = auth.Prompt
 
 // DisabledAlgorithms lists algorithm names (or patterns) not to use.
 type DisabledAlgorithms struct {
