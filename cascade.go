@@ -3,10 +3,11 @@ package amiko
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -21,7 +22,7 @@ import (
 type cascade struct {
 	t        *transport.Conn
 	user     string
-	log      interface{ Debug(string, ...any) }
+	log      *slog.Logger
 	allowed  []string
 	attempts []AuthAttempt
 	// keysDone is set once a key earned partial success and the server
@@ -52,59 +53,24 @@ func (c *Client) runCascade(t *transport.Conn, user string, opts *ConnectOptions
 	}
 	a := &cascade{t: t, user: user, log: c.logger(), tried: map[string]bool{}}
 
-	// 1. The key given: pkey, then key_filename.
+	// 1. The key given: pkey, then key_filename; 2. keys from the agent;
+	// 3. keys discovered in ~/.ssh.
 	if opts.PKey != nil {
 		if ok, err := a.tryKey("pkey", opts.PKey); ok || err != nil {
 			return err
 		}
 	}
-	for _, f := range opts.KeyFilenames {
-		if a.keysDone {
-			break
-		}
-		signer, err := loadKeyFile(f, opts.Passphrase, opts.Password, opts.PassphraseCallback)
-		if err != nil {
-			a.note("publickey", f, err)
-			continue
-		}
-		if ok, err := a.tryKey(f, signer); ok || err != nil {
+	if ok, err := a.tryKeyFiles(opts.KeyFilenames, opts); ok || err != nil {
+		return err
+	}
+	if !opts.DisableAgent {
+		if ok, err := a.tryAgent(); ok || err != nil {
 			return err
 		}
 	}
-	// 2. Keys from the agent.
-	if !opts.DisableAgent && !a.keysDone {
-		signers, closeAgent := agentSigners()
-		for _, s := range signers {
-			if ok, err := a.tryKey("agent: "+ssh.FingerprintSHA256(s.PublicKey()), s); ok || err != nil {
-				closeAgent()
-				return err
-			}
-			if a.keysDone {
-				break
-			}
-		}
-		closeAgent()
-	}
-	// 3. Keys discovered in ~/.ssh.
-	if !opts.DisableKeyDiscovery && !a.keysDone {
-		for _, f := range discoveredKeyFiles() {
-			if strings.HasSuffix(f, "id_dsa") {
-				// ssh-dss is a legacy algorithm: a discovered DSA key is
-				// noted, not offered.
-				a.note("publickey", f, errors.New("DSA keys (ssh-dss) are a legacy algorithm and not offered"))
-				continue
-			}
-			signer, err := loadKeyFile(f, opts.Passphrase, opts.Password, opts.PassphraseCallback)
-			if err != nil {
-				a.note("publickey", f, err)
-				continue
-			}
-			if ok, err := a.tryKey(f, signer); ok || err != nil {
-				return err
-			}
-			if a.keysDone {
-				break
-			}
+	if !opts.DisableKeyDiscovery {
+		if ok, err := a.tryKeyFiles(discoveredKeyFiles(), opts); ok || err != nil {
+			return err
 		}
 	}
 	// 4. The password, falling back to keyboard-interactive when that is
@@ -132,11 +98,16 @@ func (c *Client) runCascade(t *transport.Conn, user string, opts *ConnectOptions
 	if a.allowed == nil {
 		// Nothing was tried: ask with "none", to learn what the server
 		// would have allowed (and to succeed where it needs nothing).
-		ok, err := a.result("none", "", auth.None(a.t, a.user))
-		if ok || err != nil {
-			return err
+		err := auth.None(a.t, a.user)
+		var fe *auth.FailureError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &fe):
+			a.allowed = fe.Methods
+		default:
+			return asSSHError(err)
 		}
-		a.attempts = a.attempts[:len(a.attempts)-1] // not an attempt the user made
 	}
 	return a.failure()
 }
@@ -170,6 +141,44 @@ func (a *cascade) tryPassword(password string) (bool, error) {
 		}
 		return false, nil
 	}
+}
+
+// tryKeyFiles loads and offers each key file. A discovered id_dsa is
+// noted and skipped: ssh-dss is a legacy algorithm.
+func (a *cascade) tryKeyFiles(files []string, opts *ConnectOptions) (bool, error) {
+	for _, f := range files {
+		if a.keysDone {
+			break
+		}
+		if filepath.Base(f) == "id_dsa" {
+			a.note("publickey", f, errors.New("DSA keys (ssh-dss) are a legacy algorithm and not offered"))
+			continue
+		}
+		signer, err := loadKeyFile(f, opts.Passphrase, opts.Password, opts.PassphraseCallback)
+		if err != nil {
+			a.note("publickey", f, err)
+			continue
+		}
+		if ok, err := a.tryKey(f, signer); ok || err != nil {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+// tryAgent offers the keys of the agent at SSH_AUTH_SOCK.
+func (a *cascade) tryAgent() (bool, error) {
+	signers, closeAgent := agentSigners()
+	defer closeAgent()
+	for _, s := range signers {
+		if a.keysDone {
+			break
+		}
+		if ok, err := a.tryKey("agent: "+ssh.FingerprintSHA256(s.PublicKey()), s); ok || err != nil {
+			return ok, err
+		}
+	}
+	return false, nil
 }
 
 // tryKey offers one key. It returns true when authentication is complete,
