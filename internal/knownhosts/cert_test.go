@@ -12,14 +12,13 @@ import (
 )
 
 func TestCheckHostCertificates(t *testing.T) {
-	dir := t.TempDir()
-	ca := newKey(t, dir, "ed25519")
-	rsaCA := newKey(t, dir, "rsa")
-	unknownCA := newKey(t, dir, "ecdsa")
-	revokedCA := newKey(t, dir, "ed25519")
-	hostKey := newKey(t, dir, "ecdsa")
-	knownHostKey := newKey(t, dir, "ed25519")
-	revokedHostKey := newKey(t, dir, "ed25519")
+	ca := newKey(t, "ed25519")
+	rsaCA := newKey(t, "rsa")
+	unknownCA := newKey(t, "ecdsa")
+	revokedCA := newKey(t, "ed25519")
+	hostKey := newKey(t, "ecdsa")
+	knownHostKey := newKey(t, "ed25519")
+	revokedHostKey := newKey(t, "ed25519")
 
 	f := mustParse(t, strings.Join([]string{
 		"@cert-authority *.example,127.0.0.1 " + ca.line,
@@ -121,9 +120,8 @@ func TestCheckHostCertificates(t *testing.T) {
 // host certificate with critical options, and one whose signature does
 // not verify.
 func TestCheckHostCertificateForged(t *testing.T) {
-	dir := t.TempDir()
-	caKey := newKey(t, dir, "ed25519")
-	hostKey := newKey(t, dir, "ed25519")
+	caKey := newKey(t, "ed25519")
+	hostKey := newKey(t, "ed25519")
 	pem, err := os.ReadFile(caKey.path)
 	if err != nil {
 		t.Fatal(err)
@@ -163,9 +161,8 @@ func TestCheckHostCertificateForged(t *testing.T) {
 
 func TestCheckHostCertificateAt(t *testing.T) {
 	// The boundaries of the validity period, at a fixed time.
-	dir := t.TempDir()
-	caKey := newKey(t, dir, "ed25519")
-	hostKey := newKey(t, dir, "ed25519")
+	caKey := newKey(t, "ed25519")
+	hostKey := newKey(t, "ed25519")
 	cert := signHostCert(t, caKey, hostKey, "-h", "-n", "host.example", "-V", "20300101000000:20300102000000")
 	f := mustParse(t, "@cert-authority host.example "+caKey.line+"\n")
 	after := time.Unix(int64(cert.ValidAfter), 0)

@@ -14,7 +14,7 @@ import (
 // order given: system files, then the user's, as paramiko checks its
 // system host keys and then its own. host is the name as the client
 // sees it ("name" or "[name]:port", see HostPort). The answer is
-// OpenSSH's (sshconnect.c's check_host_key):
+// OpenSSH's (sshconnect.c's check_host_key), but for the fourth case:
 //
 //   - the key, the plain key in a certificate, or the certificate's CA is
 //     listed @revoked for the host: *RevokedError;
@@ -24,7 +24,8 @@ import (
 //   - the key (for a certificate, the plain key inside it) is listed for
 //     the host: nil;
 //   - a certificate from a CA trusted for the host, but not valid for it:
-//     *CertificateError;
+//     *CertificateError (where OpenSSH would call the host new, see
+//     CertificateError);
 //   - the host has keys, but not this one (another key, or keys of other
 //     types only): *KeyMismatchError;
 //   - otherwise: *UnknownHostError.

@@ -11,10 +11,9 @@ import (
 )
 
 func TestCheckKeyMismatchEachType(t *testing.T) {
-	dir := t.TempDir()
 	keys := map[string]testKey{}
 	for _, typ := range []string{"ed25519", "ecdsa", "rsa"} {
-		keys[typ] = newKey(t, dir, typ)
+		keys[typ] = newKey(t, typ)
 	}
 	for knownType, known := range keys {
 		for presentedType, presented := range keys {
@@ -45,11 +44,10 @@ func TestCheckKeyMismatchEachType(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	dir := t.TempDir()
-	ed := newKey(t, dir, "ed25519")
-	ec := newKey(t, dir, "ecdsa")
-	rsa := newKey(t, dir, "rsa")
-	other := newKey(t, dir, "ed25519")
+	ed := newKey(t, "ed25519")
+	ec := newKey(t, "ecdsa")
+	rsa := newKey(t, "rsa")
+	other := newKey(t, "ed25519")
 
 	system := mustParse(t, strings.Join([]string{
 		"shared.example " + ed.line,
@@ -133,10 +131,9 @@ func TestCheck(t *testing.T) {
 }
 
 func TestKnownKeyTypes(t *testing.T) {
-	dir := t.TempDir()
-	ed := newKey(t, dir, "ed25519")
-	ec := newKey(t, dir, "ecdsa")
-	rsa := newKey(t, dir, "rsa")
+	ed := newKey(t, "ed25519")
+	ec := newKey(t, "ecdsa")
+	rsa := newKey(t, "rsa")
 	f := mustParse(t, strings.Join([]string{
 		"both.example " + ec.line,
 		"both.example " + rsa.line,

@@ -18,6 +18,8 @@ import (
 // A File is safe for concurrent use: one File is meant to be shared by
 // every connection of a program.
 type File struct {
+	saveMu sync.Mutex // held by Save, which takes mu only to read and update
+
 	mu   sync.RWMutex
 	path string
 	// lines are the file's lines as last read (by Load or Save).
@@ -59,12 +61,13 @@ func Load(path string) (*File, error) {
 	return f, nil
 }
 
-// Parse reads known_hosts data that has no file behind it (Save fails on
-// the result). Lines OpenSSH cannot use are kept verbatim and skipped
-// for matching, as OpenSSH skips them, so Parse never fails; the error
-// is for future formats.
+// Parse reads known_hosts data that has no file behind it: it can be
+// looked up and added to, but not saved. Lines OpenSSH cannot use are
+// kept verbatim and skipped for matching, as OpenSSH skips them, so no
+// content makes Parse fail; the error result leaves room for limits.
+// Parse keeps a copy of data.
 func Parse(data []byte) (*File, error) {
-	return &File{lines: splitLines(data)}, nil
+	return &File{lines: splitLines(bytes.Clone(data))}, nil
 }
 
 // splitLines cuts data after each '\n' and parses every line.

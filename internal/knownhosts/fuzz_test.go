@@ -9,7 +9,7 @@ import (
 
 // FuzzParse checks that Parse never panics, that the data comes back
 // byte for byte, that every usable line is one OpenSSH could use (a host
-// field without spaces, a key), and that lookups and additions on
+// field without white space or NUL, a key), and that lookups and additions on
 // whatever was parsed keep the data intact. The seed corpus is in
 // testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
@@ -28,7 +28,9 @@ func FuzzParse(f *testing.F) {
 		for _, l := range kh.lines {
 			n += len(l.raw)
 			if e := l.entry; e != nil {
-				if e.key == nil || strings.ContainsAny(e.hosts, " \t\x00") || e.hosts == "" {
+				// The host field may be empty: OpenSSH steps over a NUL
+				// right after a marker (it then matches no name).
+				if e.key == nil || strings.ContainsAny(e.hosts, " \t\x00") {
 					t.Fatalf("usable line %q: %+v", l.raw, e)
 				}
 				kh.Lookup(e.hosts)
@@ -60,4 +62,3 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
-

@@ -7,7 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 
 	"github.com/amiko-ssh/amiko/internal/sshtest"
@@ -27,8 +27,6 @@ func keygen(t testing.TB, args ...string) string {
 	return stdout.String()
 }
 
-var keySeq atomic.Int64
-
 // testKey is a key pair made by ssh-keygen.
 type testKey struct {
 	path string // private key; path+".pub" is the public key
@@ -36,14 +34,46 @@ type testKey struct {
 	line string // "type base64" as in the .pub file
 }
 
-// newKey makes a key of type typ ("ed25519", "ecdsa", "rsa") in dir with
-// ssh-keygen.
-func newKey(t testing.TB, dir, typ string, extra ...string) testKey {
+// keyPool holds the keys ssh-keygen made, by type, shared by the tests
+// (RSA keys take a while to make): a test's n-th key of a type is the
+// pool's n-th.
+var keyPool struct {
+	sync.Mutex
+	dir   string
+	keys  map[string][]testKey
+	taken map[string]int // test name and type -> keys handed out
+}
+
+// newKey returns a key of type typ ("ed25519", "ecdsa", "rsa") made by
+// ssh-keygen, one the test has not had before.
+func newKey(t testing.TB, typ string) testKey {
 	t.Helper()
-	path := filepath.Join(dir, fmt.Sprintf("%s-%d", typ, keySeq.Add(1)))
-	args := append([]string{"-q", "-t", typ, "-N", "", "-C", "", "-f", path}, extra...)
-	keygen(t, args...)
-	return testKey{path: path, pub: readPub(t, path+".pub"), line: pubLine(t, path+".pub")}
+	sshtest.Require(t, "ssh-keygen")
+	keyPool.Lock()
+	defer keyPool.Unlock()
+	if keyPool.keys == nil {
+		dir, err := os.MkdirTemp("", "knownhosts-keys")
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyPool.dir, keyPool.keys, keyPool.taken = dir, map[string][]testKey{}, map[string]int{}
+	}
+	id := t.Name() + "/" + typ
+	n := keyPool.taken[id]
+	keyPool.taken[id]++
+	for len(keyPool.keys[typ]) <= n {
+		path := filepath.Join(keyPool.dir, fmt.Sprintf("%s-%d", typ, len(keyPool.keys[typ])))
+		keygen(t, "-q", "-t", typ, "-N", "", "-C", "", "-f", path)
+		keyPool.keys[typ] = append(keyPool.keys[typ], testKey{path: path, pub: readPub(t, path+".pub"), line: pubLine(t, path+".pub")})
+	}
+	return keyPool.keys[typ][n]
+}
+
+// removeKeyPool deletes the pool's keys, after the tests.
+func removeKeyPool() {
+	if keyPool.dir != "" {
+		os.RemoveAll(keyPool.dir)
+	}
 }
 
 func readPub(t testing.TB, path string) ssh.PublicKey {

@@ -49,9 +49,9 @@ func lookupLines(f *File, name string) []int {
 // Lookup finds exactly the lines ssh-keygen -F finds, name by name.
 func TestLookupAgreesWithSSHKeygen(t *testing.T) {
 	dir := t.TempDir()
-	ed := newKey(t, dir, "ed25519")
-	ec := newKey(t, dir, "ecdsa")
-	rsa := newKey(t, dir, "rsa")
+	ed := newKey(t, "ed25519")
+	ec := newKey(t, "ecdsa")
+	rsa := newKey(t, "rsa")
 	edBlob := strings.Fields(ed.line)[1]
 	rsaBlob := strings.Fields(rsa.line)[1]
 

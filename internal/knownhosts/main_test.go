@@ -26,7 +26,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeKeyPool()
+	os.Exit(code)
 }
 
 // runChild is the helper process:

@@ -71,6 +71,7 @@ func TestParseLine(t *testing.T) {
 		{line: "host\x00\n"},
 		{line: "host " + edKey[:20] + "\x00" + edKey[20:] + "\n"},
 		{line: "\x00host " + edKey + "\n"},
+		{line: "@revoked \x00" + edKey + "\n", ok: true, marker: MarkerRevoked, hosts: ""}, // found by FuzzParse
 		{line: "host " + edKey + "\x00 tail\n", ok: true, hosts: "host"},
 	}
 	for _, tt := range tests {
@@ -92,7 +93,7 @@ func TestParseLine(t *testing.T) {
 func TestParseLineRSAAliases(t *testing.T) {
 	// ssh-keygen -F accepts the RSA signature algorithm names as key types
 	// (checked against OpenSSH 9.2 in TestLookupAgreesWithSSHKeygen).
-	k := newKey(t, t.TempDir(), "rsa")
+	k := newKey(t, "rsa")
 	blob := k.line[len("ssh-rsa "):]
 	for _, typ := range []string{"ssh-rsa", "rsa-sha2-256", "rsa-sha2-512"} {
 		if parseLine([]byte("h "+typ+" "+blob)) == nil {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // Save writes the lines added since the file was read to its path,
@@ -22,8 +23,8 @@ import (
 //     flushed to disk (fsync), and renamed over it, and the directory is
 //     flushed: a crash or kill at any moment leaves either the old file
 //     or the new one, never a shortened or half-written one. (OpenSSH
-//     appends instead; an append interrupted midway leaves a partial
-//     last line, which is why Save does not.)
+//     appends instead, which is cheaper, but an append that fails
+//     midway, on a full disk say, leaves a partial last line.)
 //   - a symbolic link is followed: the file it points to is replaced and
 //     the link kept. The file keeps its permissions (and, when run as
 //     root, its owner); a new file is made with mode 0600, in a directory
@@ -36,56 +37,75 @@ import (
 // with OpenSSH's ssh-keygen -R, which also renames.
 //
 // After Save the File holds what is on disk, including other writers'
-// lines. Save without added lines does nothing.
+// lines. Save without added lines does nothing. Lookups and additions
+// may go on while Save writes.
 func (f *File) Save() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.added) == 0 {
+	// One Save of a File at a time; lookups and additions go on while it
+	// writes (a fan-out may add a host while another one is saved).
+	f.saveMu.Lock()
+	defer f.saveMu.Unlock()
+	f.mu.RLock()
+	pending := slices.Clone(f.added)
+	f.mu.RUnlock()
+	if len(pending) == 0 {
 		return nil
 	}
 	if f.path == "" {
 		return errors.New("knownhosts: Save of data that was not loaded from a file")
 	}
-	target, err := resolveLinks(f.path)
+	lines, sink, err := write(f.path, pending)
 	if err != nil {
 		return fmt.Errorf("knownhosts: %w", err)
 	}
-	if err := ensureDir(filepath.Dir(target)); err != nil {
-		return fmt.Errorf("knownhosts: %w", err)
-	}
-	locked, fi, err := openLocked(target)
-	if err != nil {
-		return fmt.Errorf("knownhosts: %w", err)
-	}
-	if locked == nil {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if sink {
 		// Not a regular file (/dev/null): keep the additions in memory
 		// only, as if written to a sink.
-		f.lines = append(f.lines, lineSlice(f.added)...)
-		f.added = nil
-		return nil
+		lines = append(f.lines, lineSlice(pending)...)
+	}
+	f.lines = lines
+	// Add only appends, so the lines saved are the first ones.
+	f.added = slices.Clone(f.added[len(pending):])
+	return nil
+}
+
+// write appends the pending lines to the file at path, as Save says, and
+// returns the file's new lines, or sink set for a path that is not a
+// regular file.
+func write(path string, pending []addedLine) (lines []line, sink bool, err error) {
+	target, err := resolveLinks(path)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := ensureDir(filepath.Dir(target)); err != nil {
+		return nil, false, err
+	}
+	locked, fi, err := openLocked(target)
+	if err != nil || locked == nil {
+		return nil, err == nil, err
 	}
 	defer locked.Close() // releases the lock, after the rename
 
 	current, err := io.ReadAll(locked)
 	if err != nil {
-		return fmt.Errorf("knownhosts: reading %s: %w", target, err)
+		return nil, false, fmt.Errorf("reading %s: %w", target, err)
 	}
-	disk := &File{path: f.path, lines: splitLines(current)}
+	disk := &File{lines: splitLines(current)}
 	var todo []addedLine
-	for _, a := range f.added {
+	for _, a := range pending {
 		if !disk.hasKeyLocked(a.host, a.entry.wire) {
 			todo = append(todo, a)
 		}
 	}
-	data := appendAdded(current, todo)
-	if len(todo) > 0 {
-		if err := replaceFile(target, data, fi); err != nil {
-			return fmt.Errorf("knownhosts: %w", err)
-		}
+	if len(todo) == 0 {
+		return disk.lines, false, nil
 	}
-	f.lines = splitLines(data)
-	f.added = nil
-	return nil
+	data := appendAdded(current, todo)
+	if err := replaceFile(target, data, fi); err != nil {
+		return nil, false, err
+	}
+	return splitLines(data), false, nil
 }
 
 func lineSlice(added []addedLine) []line {
