@@ -145,3 +145,35 @@ func TestLoadSystemHostKeysDefaultMissing(t *testing.T) {
 		t.Fatal("missing explicit file: no error")
 	}
 }
+
+// TestCertAuthorityAndRevoked: a host certificate signed by a CA listed as
+// @cert-authority for the host is accepted with no key listed, and a
+// host key listed as @revoked is refused whatever the policy.
+func TestCertAuthorityAndRevoked(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{HostKeyTypes: []string{"ed25519"}, HostCertificates: true})
+	name := HostKeyName("127.0.0.1", port(t, s.Addr))
+	dir := t.TempDir()
+
+	ca := filepath.Join(dir, "ca")
+	os.WriteFile(ca, []byte("@cert-authority "+knownHostsLine(t, name, s.HostCA)), 0o600)
+	c := NewClient()
+	c.LoadSystemHostKeys(ca)
+	if err := connectWith(t, c, s); err != nil {
+		t.Fatalf("certificate from a trusted CA: %v", err)
+	}
+	if info, _ := c.ConnInfo(); info.HostKey != nil {
+		t.Fatal("ConnInfo after Close")
+	}
+
+	revoked := filepath.Join(dir, "revoked")
+	os.WriteFile(revoked, []byte(knownHostsLine(t, name, s.HostKeys[0])+"@revoked "+knownHostsLine(t, "*", s.HostKeys[0])), 0o600)
+	c = NewClient()
+	c.LoadSystemHostKeys(revoked)
+	c.SetMissingHostKeyPolicy(AutoAddPolicy{})
+	err := connectWith(t, c, s)
+	var re *RevokedHostKeyError
+	if !errors.As(err, &re) || !errors.Is(err, ErrSSH) {
+		t.Fatalf("revoked key: %v", err)
+	}
+}

@@ -15,6 +15,13 @@ import (
 // it, listed as @revoked in known_hosts. It is refused whatever the policy.
 type RevokedHostKeyError = knownhosts.RevokedError
 
+// HostCertificateError reports a host certificate signed by an authority
+// trusted for the host that is not valid for it (expired, another
+// principal, a user certificate, a SHA-1 signature). Unlike OpenSSH, which
+// then treats the host as new, amiko refuses it whatever the policy, so
+// that no auto-add trusts a host holding another host's certificate.
+type HostCertificateError = knownhosts.CertificateError
+
 // KnownHostsFile is a HostKeyStore backed by an OpenSSH known_hosts file:
 // hashed names, patterns and negation, [host]:port entries,
 // @cert-authority and @revoked lines. Saving keeps every line it did not
