@@ -133,7 +133,7 @@ func TestHostileMessages(t *testing.T) {
 }
 
 func isProtocolError(err error) bool { return errors.As(err, new(*ProtocolError)) }
-func isParseError(err error) bool { return errors.As(err, new(*wire.ParseError)) }
+func isParseError(err error) bool    { return errors.As(err, new(*wire.ParseError)) }
 
 // TestKeyboardInteractiveAnswers: the callback's mistakes.
 func TestKeyboardInteractiveAnswers(t *testing.T) {
