@@ -204,6 +204,12 @@ func (a *cascade) result(method, source string, err error) (bool, error) {
 		return true, nil
 	}
 	var fe *auth.FailureError
+	var se *auth.SignerError
+	if errors.As(err, &se) {
+		// Nothing was sent: the key could not sign. Note it and go on.
+		a.note(method, source, err)
+		return false, nil
+	}
 	if !errors.As(err, &fe) {
 		var de *transport.DisconnectError
 		if errors.As(err, &de) {

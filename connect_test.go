@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/pem"
 	"errors"
 	"io"
@@ -587,6 +588,37 @@ func TestAuthTimeout(t *testing.T) {
 func TestGSSNotYetIsAnError(t *testing.T) {
 	err := NewClient().Connect(t.Context(), "127.0.0.1", &ConnectOptions{GSSAuth: true})
 	if err == nil || !errors.Is(err, ErrSSH) || !strings.Contains(err.Error(), "GSS-API") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// plainSigner hides every interface of an RSA signer but ssh.Signer: it
+// cannot choose rsa-sha2-256 or rsa-sha2-512.
+type plainSigner struct{ ssh.Signer }
+
+// TestRSASignerWithoutAlgorithmChoice: such a key is a typed error noted
+// in the attempts, never a silent SHA-1 signature, and the cascade goes on
+// to the password.
+func TestRSASignerWithoutAlgorithmChoice(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := ssh.NewSignerFromKey(key)
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	o := &ConnectOptions{Port: port(t, s.Addr), Username: s.User, PKey: plainSigner{signer}, Password: s.Password}
+	if err := c.Connect(t.Context(), "127.0.0.1", o); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	o.Password = ""
+	err = c.Connect(t.Context(), "127.0.0.1", o)
+	var ae *AuthenticationError
+	var se *SignerError
+	if !errors.As(err, &ae) || len(ae.Attempts) == 0 || !errors.As(ae.Attempts[0].Err, &se) {
 		t.Fatalf("got %v", err)
 	}
 }

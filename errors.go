@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/amiko-ssh/amiko/internal/auth"
 	"github.com/amiko-ssh/amiko/internal/transport"
 )
 
@@ -29,6 +30,11 @@ type (
 	// TimeoutError: the banner or the handshake took too long.
 	TimeoutError = transport.TimeoutError
 )
+
+// SignerError reports a key that cannot sign as the server requires, such
+// as an RSA signer that cannot choose rsa-sha2-256 or rsa-sha2-512. The
+// cascade notes it and goes on.
+type SignerError = auth.SignerError
 
 // sshError marks err as an SSH-level error (ErrSSH) while keeping it
 // reachable for errors.As.

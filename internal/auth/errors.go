@@ -84,3 +84,14 @@ func unexpected(method string, msg byte) error {
 // for a keyboard-interactive round that asks more than one question: it
 // cannot be a password prompt.
 var ErrNotPasswordPrompt = errors.New("ssh: keyboard-interactive asks more than a password")
+
+// SignerError reports a key that cannot make a signature the server
+// accepts: an RSA signer that cannot choose rsa-sha2-256 or rsa-sha2-512
+// (amiko never falls back to SHA-1 ssh-rsa silently), or a server whose
+// server-sig-algs allows neither.
+type SignerError struct {
+	KeyType string
+	Reason  string
+}
+
+func (e *SignerError) Error() string { return "ssh: " + e.KeyType + " key: " + e.Reason }

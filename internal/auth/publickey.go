@@ -162,14 +162,14 @@ func SignatureAlgorithm(t Transport, signer ssh.Signer) (string, error) {
 		return keyType, nil
 	}
 	if _, ok := signer.(ssh.AlgorithmSigner); !ok {
-		return "", fmt.Errorf("ssh: RSA signer %T cannot sign with rsa-sha2-256 or rsa-sha2-512 (it does not implement ssh.AlgorithmSigner)", signer)
+		return "", &SignerError{KeyType: keyType, Reason: fmt.Sprintf("signer %T cannot sign with rsa-sha2-256 or rsa-sha2-512 (it does not implement ssh.AlgorithmSigner)", signer)}
 	}
 	alg, err := keyAlgorithm(t, keyType)
 	if err != nil {
 		return "", err
 	}
 	if ms, ok := signer.(ssh.MultiAlgorithmSigner); ok && !slices.Contains(ms.Algorithms(), underlyingAlgorithm(alg)) {
-		return "", fmt.Errorf("ssh: RSA signer does not allow %s", underlyingAlgorithm(alg))
+		return "", &SignerError{KeyType: keyType, Reason: "signer does not allow " + underlyingAlgorithm(alg)}
 	}
 	return alg, nil
 }
@@ -185,7 +185,7 @@ func keyAlgorithm(t Transport, keyType string) (string, error) {
 		allowed := strings.Split(string(v), ",")
 		i := slices.IndexFunc(rsaAlgorithms, func(a string) bool { return slices.Contains(allowed, a) })
 		if i < 0 {
-			return "", fmt.Errorf("ssh: server accepts none of %v for RSA keys (server-sig-algs %q)", rsaAlgorithms, v)
+			return "", &SignerError{KeyType: keyType, Reason: fmt.Sprintf("the server accepts none of %v (server-sig-algs %q)", rsaAlgorithms, v)}
 		}
 		choice = rsaAlgorithms[i]
 	}
