@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -112,6 +113,30 @@ func (c *Client) runCascade(t *transport.Conn, user string, opts *ConnectOptions
 	return a.failure()
 }
 
+// neverAccepted returns why the server cannot accept key, judging by the
+// signature algorithms it announced in server-sig-algs (RFC 8308), or ""
+// if it might. Certificates are judged by their key's algorithm, which is
+// what server-sig-algs lists; RSA keys by rsa-sha2-256 and -512.
+func (a *cascade) neverAccepted(key ssh.PublicKey) string {
+	v, ok := a.t.Extension("server-sig-algs")
+	if !ok {
+		return ""
+	}
+	algs := strings.Split(string(v), ",")
+	keyType := key.Type()
+	if cert, ok := key.(*ssh.Certificate); ok {
+		keyType = cert.Key.Type()
+	}
+	candidates := []string{keyType}
+	if keyType == ssh.KeyAlgoRSA {
+		candidates = []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256}
+	}
+	if slices.ContainsFunc(candidates, func(c string) bool { return slices.Contains(algs, c) }) {
+		return ""
+	}
+	return "the server accepts no " + keyType + " signatures (server-sig-algs " + string(v) + ")"
+}
+
 // tryPassword tries password authentication, or keyboard-interactive
 // answering every hidden prompt with the password when the server allows
 // only that.
@@ -191,6 +216,11 @@ func (a *cascade) tryKey(source string, signer ssh.Signer) (bool, error) {
 	}
 	a.tried[blob] = true
 	if a.allowed != nil && !slices.Contains(a.allowed, "publickey") {
+		return false, nil
+	}
+	if reason := a.neverAccepted(signer.PublicKey()); reason != "" {
+		// Offering it would only count towards the server's MaxAuthTries.
+		a.note("publickey", source, errors.New(reason))
 		return false, nil
 	}
 	a.log.Debug("ssh: trying public key", "source", source, "type", signer.PublicKey().Type())

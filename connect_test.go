@@ -622,3 +622,33 @@ func TestRSASignerWithoutAlgorithmChoice(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestKeysTheServerCannotAcceptAreNotOffered: with a server that announces
+// only Ed25519 in server-sig-algs and allows two failures, three ECDSA key
+// files before the right key would end the connection; they are skipped
+// with a reason instead. (OpenSSH 9.2's server-sig-algs lists every
+// algorithm it knows whatever PubkeyAcceptedAlgorithms says, so the
+// x/crypto server, which announces what it accepts, shows this.)
+func TestKeysTheServerCannotAcceptAreNotOffered(t *testing.T) {
+	home := isolate(t)
+	_, goodKey, _ := ed25519.GenerateKey(rand.Reader)
+	goodPub, _ := ssh.NewPublicKey(goodKey.Public())
+	s := sshtest.StartXSSH(t, sshtest.XSSHOptions{AuthorizedKeys: []ssh.PublicKey{goodPub}, Config: func(c *ssh.ServerConfig) {
+		c.MaxAuthTries = 2
+		c.PublicKeyAuthAlgorithms = []string{ssh.KeyAlgoED25519}
+	}})
+	var files []string
+	for i := range 3 {
+		f := filepath.Join(home, "ecdsa"+string(rune('a'+i)))
+		run(t, "ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", f)
+		files = append(files, f)
+	}
+	good := filepath.Join(home, "good")
+	writeKey(t, good, goodKey, "")
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	if err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, KeyFilenames: append(files, good)}); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+}
