@@ -226,11 +226,14 @@ func (c *Client) transportConfig(name string, opts *ConnectOptions) (*transport.
 	return cfg, nil
 }
 
+// lookupHost resolves a host name; tests replace it.
+var lookupHost = net.DefaultResolver.LookupHost
+
 // dial connects to every address of host in resolver order until one
 // answers. A refused, unreachable or timed-out address moves on to the
 // next, so a half-broken IPv6 network does not stop the connection.
 func dial(ctx context.Context, host string, port int, timeout time.Duration) (net.Conn, error) {
-	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
+	addrs, err := lookupHost(ctx, host)
 	if err != nil {
 		return nil, err
 	}

@@ -652,3 +652,30 @@ func TestKeysTheServerCannotAcceptAreNotOffered(t *testing.T) {
 	}
 	c.Close()
 }
+
+// TestAddressFallback: every address of the name is tried in resolver
+// order; a refused one moves on to the next.
+func TestAddressFallback(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	orig := lookupHost
+	t.Cleanup(func() { lookupHost = orig })
+	// Nothing listens on ::1 or 127.0.0.2 at the server's port.
+	lookupHost = func(context.Context, string) ([]string, error) { return []string{"::1", "127.0.0.2", "127.0.0.1"}, nil }
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(HostKeyCallbackPolicy(ssh.InsecureIgnoreHostKey()))
+	if err := c.Connect(t.Context(), "multi.example", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, PKey: s.UserKey}); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := c.ConnInfo()
+	if !strings.HasPrefix(info.RemoteAddr.String(), "127.0.0.1:") {
+		t.Fatalf("connected to %v", info.RemoteAddr)
+	}
+	c.Close()
+	lookupHost = func(context.Context, string) ([]string, error) { return []string{"::1", "127.0.0.2"}, nil }
+	err := c.Connect(t.Context(), "multi.example", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, PKey: s.UserKey})
+	var nv *NoValidConnectionsError
+	if !errors.As(err, &nv) || len(nv.Errors) != 2 {
+		t.Fatalf("got %v", err)
+	}
+}
