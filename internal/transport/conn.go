@@ -24,8 +24,9 @@ import (
 // One goroutine reads (ReadPacket) and any number write (WritePacket).
 // Key exchanges run inside ReadPacket: the reader answers the server's
 // KEXINIT, or completes one that a writer started when the rekey limit
-// was reached, while writers wait between their KEXINIT and NEWKEYS.
-// Incoming messages keep flowing until the server's own KEXINIT.
+// was reached. Messages written between our KEXINIT and NEWKEYS are
+// queued and sent under the new keys; incoming messages keep flowing
+// until the server's own KEXINIT.
 type Conn struct {
 	conn net.Conn
 	cfg  Config
@@ -48,10 +49,9 @@ type Conn struct {
 	held      [][]byte
 	heldBytes int
 
-	// The write side is guarded by wmu. wcond wakes writers waiting for
+	// The write side is guarded by wmu.
 	// a key exchange to finish.
 	wmu         sync.Mutex
-	wcond       sync.Cond
 	out         direction
 	deflater    *zlib.Deflater
 	deflateBuf  []byte
@@ -115,7 +115,6 @@ func newConn(conn net.Conn, cfg *Config) (*Conn, error) {
 		return nil, errors.New("ssh: Config.HostKeyCallback is nil")
 	}
 	c := &Conn{conn: conn, cfg: *cfg, r: newPacketReader(conn)}
-	c.wcond.L = &c.wmu
 	c.rand = cfg.Rand
 	if c.rand == nil {
 		c.rand = rand.Reader
@@ -303,21 +302,19 @@ func (c *Conn) WritePacket(payload []byte) error {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	// During a key exchange messages queue up, to go out under the new
-	// keys, as OpenSSH does: a goroutine that writes and then reads (a
-	// request and its reply) must not wait here for an exchange that only
-	// its own read can complete. Past maxQueued a writer waits; only a
-	// streaming writer gets there, and streaming needs a reader.
-	for c.kexInitSent != nil && c.writeErr == nil {
-		if len(c.queued)+len(payload) <= maxQueued {
-			c.queued = append(c.queued, payload...)
-			c.queuedEnds = append(c.queuedEnds, len(c.queued))
-			return nil
-		}
-		c.wcond.Wait()
-	}
 	if c.writeErr != nil {
 		return c.writeErr
+	}
+	// During a key exchange messages queue up, to go out under the new
+	// keys, as OpenSSH does. A writer never waits here for the exchange:
+	// only the reading goroutine can complete it, and that goroutine
+	// writes too (replies, window adjusts), as does any goroutine that
+	// sends a request and then reads its reply. The queue needs no bound
+	// of its own: channel windows bound what writers may send.
+	if c.kexInitSent != nil {
+		c.queued = append(c.queued, payload...)
+		c.queuedEnds = append(c.queuedEnds, len(c.queued))
+		return nil
 	}
 	if err := c.writePacketLocked(nil, payload); err != nil {
 		return err
@@ -327,9 +324,6 @@ func (c *Conn) WritePacket(payload []byte) error {
 	}
 	return nil
 }
-
-// maxQueued bounds the messages queued during one key exchange.
-const maxQueued = 2 << 20
 
 // flushQueuedLocked sends the messages queued during a key exchange.
 func (c *Conn) flushQueuedLocked() error {
@@ -371,7 +365,6 @@ func (c *Conn) failWriteLocked(err error) error {
 	if c.writeErr == nil {
 		c.writeErr = err
 	}
-	c.wcond.Broadcast()
 	return c.writeErr
 }
 

@@ -273,8 +273,7 @@ func (c *Conn) runKex(p []byte) error {
 }
 
 // sendNewKeys sends NEWKEYS under the old keys, switches the write side
-// to the new ones, sends what was queued meanwhile, and lets waiting
-// writers go.
+// to the new ones, and sends what was queued meanwhile.
 func (c *Conn) sendNewKeys(out packetCipher, algs Algorithms) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -295,9 +294,7 @@ func (c *Conn) sendNewKeys(out packetCipher, algs Algorithms) error {
 		c.startDeflateLocked()
 	}
 	c.kexInitSent = nil
-	err := c.flushQueuedLocked()
-	c.wcond.Broadcast()
-	return err
+	return c.flushQueuedLocked()
 }
 
 func (c *Conn) startInflate() {

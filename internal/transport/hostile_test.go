@@ -155,6 +155,10 @@ func TestHostileServers(t *testing.T) {
 		{"truncated packet", func(nc net.Conn) {
 			p := plainPacket(serverKexInit(false))
 			nc.Write(append(banner, p[:len(p)/2]...))
+			// Half-close, then drain: closing with the client's bytes
+			// unread would make the kernel send RST rather than FIN.
+			nc.(*net.TCPConn).CloseWrite()
+			untilClosed(nc)
 		}, func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) }},
 		{"oversized length", func(nc net.Conn) {
 			nc.Write(append(banner, 0x7f, 0xff, 0xff, 0xf0, 4))

@@ -1,0 +1,457 @@
+package connection
+
+import (
+	"context"
+	"io"
+	"sync"
+
+	"github.com/amiko-ssh/amiko/internal/wire"
+)
+
+type chanState uint8
+
+const (
+	stateOpening   chanState = iota
+	stateAbandoned           // the opener gave up; close it once confirmed
+	stateOpen
+	stateFailed
+)
+
+// Channel is one channel of a Conn. Read returns its data (a session's
+// stdout), Stderr its extended data of type 1, and Write sends data
+// within the peer's window. Read and Stderr share one receive window: an
+// application that reads one must also read the other, or the peer
+// stalls once the window is full.
+type Channel struct {
+	conn    *Conn
+	typ     string
+	localID uint32
+
+	// sendMu orders what we send on the channel and makes sure nothing
+	// follows our CLOSE, which the peer may answer by forgetting the
+	// channel (OpenSSH disconnects on a message for an unknown channel).
+	sendMu sync.Mutex
+	// wmu serializes Write calls, so that their data is not interleaved.
+	wmu  sync.Mutex
+	wbuf []byte
+
+	mu       sync.Mutex
+	cond     sync.Cond
+	state    chanState
+	openErr  error
+	opened   chan struct{} // closed when the open is answered
+	remoteID uint32
+	extra    []byte // the confirmation's extra data
+
+	// Receiving. window = granted + buffered + consumed: the peer may
+	// send granted bytes more, buffered are in stdout and stderr, and
+	// consumed were read and are due back to the peer.
+	stdout, stderr ring
+	window         uint32
+	maxWindow      uint32
+	granted        uint32
+	consumed       uint32
+	maxPacket      uint32
+	sampling       bool   // a window-sizing ping is out for this channel
+	sample         uint32 // bytes received since it was sent
+	pingGrant      uint32 // the window the peer had left when it was sent
+	grew           bool   // the window grew: grant it at the next Read
+
+	// Sending.
+	remoteWindow uint32
+	remoteMax    uint32
+
+	eofRcvd, closeRcvd bool
+	eofSent, closeSent bool
+	localClosed        bool
+	finished           bool
+	err                error // the connection's, once it ended
+	done               chan struct{}
+
+	replies []chan bool // channel requests awaiting a reply, in order
+	handler func(req *Request) bool
+
+	exitStatus    int
+	hasExitStatus bool
+	exitSignal    *ExitSignal
+}
+
+// Request is a channel request from the peer. Payload is valid only
+// during the handler's call.
+type Request struct {
+	Type      string
+	WantReply bool
+	Payload   []byte
+}
+
+func (c *Conn) newChannel(typ string) *Channel {
+	ch := &Channel{
+		conn:      c,
+		typ:       typ,
+		opened:    make(chan struct{}),
+		done:      make(chan struct{}),
+		window:    c.cfg.InitialWindow,
+		maxWindow: c.cfg.MaxWindow,
+		granted:   c.cfg.InitialWindow,
+		maxPacket: c.cfg.MaxPacket,
+	}
+	ch.cond.L = &ch.mu
+	return ch
+}
+
+// register gives ch a local id; it fails once the connection has ended.
+func (c *Conn) register(ch *Channel) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.chans == nil {
+		return c.errOrClosed()
+	}
+	for {
+		id := c.nextID
+		c.nextID++
+		if _, used := c.chans[id]; !used {
+			ch.localID = id
+			c.chans[id] = ch
+			return nil
+		}
+	}
+}
+
+// errOrClosed is the connection's error, for callers holding c.mu after
+// the loop ended but maybe before done is closed.
+func (c *Conn) errOrClosed() error {
+	if c.err != nil {
+		return c.err
+	}
+	return ErrClosed
+}
+
+func (c *Conn) unregister(ch *Channel) {
+	c.mu.Lock()
+	if c.chans != nil && c.chans[ch.localID] == ch {
+		delete(c.chans, ch.localID)
+	}
+	c.mu.Unlock()
+}
+
+// Type returns the channel type, e.g. "session".
+func (ch *Channel) Type() string { return ch.typ }
+
+// ExtraData returns the type-specific data of the peer's confirmation.
+func (ch *Channel) ExtraData() []byte { return ch.extra }
+
+// Done is closed when the channel has ended: both sides closed it, or the
+// connection ended.
+func (ch *Channel) Done() <-chan struct{} { return ch.done }
+
+// ExitStatus returns the "exit-status" the peer sent, if it did. It is
+// final once Done is closed.
+func (ch *Channel) ExitStatus() (int, bool) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.exitStatus, ch.hasExitStatus
+}
+
+// ExitSignal returns the "exit-signal" the peer sent, or nil.
+func (ch *Channel) ExitSignal() *ExitSignal {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.exitSignal
+}
+
+// ReceiveWindow returns the current size of the receive window, which
+// grows while the peer is limited by it.
+func (ch *Channel) ReceiveWindow() uint32 {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.window
+}
+
+// HandleRequests sets the handler for the peer's channel requests other
+// than exit-status, exit-signal and keepalive@openssh.com, which the
+// channel handles itself. It runs on the read loop and must not block;
+// its result is the reply when one is wanted. Without a handler, requests
+// are refused.
+func (ch *Channel) HandleRequests(h func(req *Request) bool) {
+	ch.mu.Lock()
+	ch.handler = h
+	ch.mu.Unlock()
+}
+
+// Read reads the channel's data. It returns io.EOF after the peer's EOF
+// or CLOSE once the data before it was read.
+func (ch *Channel) Read(p []byte) (int, error) { return ch.read(&ch.stdout, p) }
+
+// Stderr returns a reader for the extended data of type 1 (stderr).
+func (ch *Channel) Stderr() io.Reader { return stderrReader{ch} }
+
+type stderrReader struct{ ch *Channel }
+
+func (r stderrReader) Read(p []byte) (int, error) { return r.ch.read(&r.ch.stderr, p) }
+
+func (ch *Channel) read(r *ring, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	ch.mu.Lock()
+	for r.len() == 0 {
+		switch {
+		case ch.localClosed:
+			ch.mu.Unlock()
+			return 0, ErrChannelClosed
+		case ch.eofRcvd || ch.closeRcvd:
+			ch.mu.Unlock()
+			return 0, io.EOF
+		case ch.err != nil:
+			err := ch.err
+			ch.mu.Unlock()
+			return 0, err
+		}
+		ch.cond.Wait()
+	}
+	n := r.read(p)
+	ch.consumed += uint32(n)
+	adj, ping := ch.takeAdjustLocked()
+	ch.mu.Unlock()
+	if adj > 0 {
+		// The ping goes first, so that its reply comes before any data
+		// the adjust lets the peer send.
+		if ping {
+			ch.conn.startPing(ch)
+		}
+		ch.sendAdjust(adj)
+	}
+	return n, nil
+}
+
+// takeAdjustLocked returns the window to give back to the peer, once the
+// application consumed half the window, and whether to measure the round
+// trip for growing the window: when the application keeps up (little is
+// buffered) and the window may still grow. The measurement then starts
+// here, with the window the peer has left before this adjust.
+func (ch *Channel) takeAdjustLocked() (uint32, bool) {
+	if (ch.consumed < ch.window/2 && !ch.grew) || ch.closeSent || ch.closeRcvd || ch.err != nil {
+		return 0, false
+	}
+	n := ch.consumed
+	ch.consumed = 0
+	ch.grew = false
+	ping := false
+	if !ch.sampling && ch.window < ch.maxWindow && ch.stdout.len()+ch.stderr.len() < int(ch.window/4) {
+		ping = true
+		ch.sampling = true
+		ch.sample = 0
+		ch.pingGrant = ch.granted
+	}
+	ch.granted += n
+	return n, ping
+}
+
+func (ch *Channel) sendAdjust(n uint32) {
+	ch.sendMsg(appendWindowAdjust(nil, ch.remoteID, n), false)
+}
+
+// sendMsg sends a message on the channel unless we already closed it.
+func (ch *Channel) sendMsg(msg []byte, closing bool) (sent bool, err error) {
+	ch.sendMu.Lock()
+	defer ch.sendMu.Unlock()
+	ch.mu.Lock()
+	if ch.closeSent {
+		ch.mu.Unlock()
+		return false, nil
+	}
+	if closing {
+		ch.closeSent = true
+	}
+	ch.mu.Unlock()
+	return true, ch.conn.t.WritePacket(msg)
+}
+
+// pingReply ends a round-trip measurement. If the peer used up the
+// window it had left within that round trip, the window limits it (the
+// bandwidth-delay product is larger), so the window doubles. The growth
+// is granted by the next Read, with the window the application
+// consumed: the read loop itself does not write here, so it never waits
+// behind writers queued during a key exchange that only it can finish.
+func (ch *Channel) pingReply() {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	ch.sampling = false
+	if ch.sample >= ch.pingGrant/8*7 && ch.sample > 0 && ch.window < ch.maxWindow && !ch.closeSent && !ch.closeRcvd && ch.err == nil {
+		w := min(ch.window*2, ch.maxWindow)
+		ch.consumed += w - ch.window
+		ch.window = w
+		ch.grew = true
+	}
+}
+
+// writableLocked says why Write cannot send, or nil.
+func (ch *Channel) writableLocked() error {
+	switch {
+	case ch.localClosed || ch.closeSent:
+		return ErrChannelClosed
+	case ch.eofSent:
+		return ErrWriteClosed
+	case ch.closeRcvd:
+		return io.EOF
+	case ch.err != nil:
+		return ch.err
+	}
+	return nil
+}
+
+// Write sends p as channel data, in messages no larger than the peer's
+// maximum packet, waiting for window as needed.
+func (ch *Channel) Write(p []byte) (int, error) {
+	ch.wmu.Lock()
+	defer ch.wmu.Unlock()
+	written := 0
+	for len(p) > 0 {
+		ch.mu.Lock()
+		for ch.remoteWindow == 0 && ch.writableLocked() == nil {
+			ch.cond.Wait()
+		}
+		if err := ch.writableLocked(); err != nil {
+			ch.mu.Unlock()
+			return written, err
+		}
+		n := min(uint32(len(p)), ch.remoteWindow, ch.remoteMax, maxChunk)
+		ch.remoteWindow -= n
+		ch.mu.Unlock()
+		ch.wbuf = appendDataHeader(ch.wbuf[:0], ch.remoteID, int(n))
+		ch.wbuf = append(ch.wbuf, p[:n]...)
+		ch.sendMu.Lock()
+		ch.mu.Lock()
+		err := ch.writableLocked()
+		ch.mu.Unlock()
+		if err == nil {
+			err = ch.conn.t.WritePacket(ch.wbuf)
+		}
+		ch.sendMu.Unlock()
+		if err != nil {
+			return written, err
+		}
+		written += int(n)
+		p = p[n:]
+	}
+	return written, nil
+}
+
+// CloseWrite sends EOF: the peer reads the end of the data (a command's
+// stdin is closed). The channel still receives.
+func (ch *Channel) CloseWrite() error {
+	ch.wmu.Lock()
+	defer ch.wmu.Unlock()
+	ch.sendMu.Lock()
+	defer ch.sendMu.Unlock()
+	ch.mu.Lock()
+	if err := ch.writableLocked(); err != nil {
+		ch.mu.Unlock()
+		return err
+	}
+	ch.eofSent = true
+	ch.cond.Broadcast()
+	ch.mu.Unlock()
+	return ch.conn.t.WritePacket(appendRecipient(nil, wire.MsgChannelEOF, ch.remoteID))
+}
+
+// Close closes the channel: it sends CLOSE, and blocked calls on the
+// channel return. The exit status may still arrive before the peer's
+// CLOSE; Done says when it has.
+func (ch *Channel) Close() error {
+	ch.mu.Lock()
+	if ch.localClosed {
+		ch.mu.Unlock()
+		return nil
+	}
+	ch.localClosed = true
+	ch.stdout.release()
+	ch.stderr.release()
+	ch.cond.Broadcast()
+	ch.mu.Unlock()
+	_, err := ch.sendMsg(appendRecipient(nil, wire.MsgChannelClose, ch.remoteID), true)
+	if err != nil {
+		if e := ch.conn.errIfDone(); e != nil {
+			return e
+		}
+	}
+	return err
+}
+
+// SendRequest sends a channel request. With wantReply it waits for the
+// reply, matched in order with the channel's other requests.
+func (ch *Channel) SendRequest(name string, wantReply bool, payload []byte) (bool, error) {
+	return ch.SendRequestContext(context.Background(), name, wantReply, payload)
+}
+
+// SendRequestContext is SendRequest with ctx bounding the wait for the
+// reply. A reply that comes after ctx ended is matched and dropped.
+func (ch *Channel) SendRequestContext(ctx context.Context, name string, wantReply bool, payload []byte) (bool, error) {
+	msg := appendChannelRequest(nil, ch.remoteID, name, wantReply, payload)
+	var reply chan bool
+	ch.sendMu.Lock()
+	ch.mu.Lock()
+	var err error
+	switch {
+	case ch.localClosed || ch.closeSent:
+		err = ErrChannelClosed
+	case ch.closeRcvd:
+		err = io.EOF
+	case ch.err != nil:
+		err = ch.err
+	}
+	if err == nil && wantReply {
+		reply = make(chan bool, 1)
+		ch.replies = append(ch.replies, reply)
+	}
+	ch.mu.Unlock()
+	if err == nil {
+		err = ch.conn.t.WritePacket(msg)
+	}
+	ch.sendMu.Unlock()
+	if err != nil || !wantReply {
+		return false, err
+	}
+	var ok, alive bool
+	select {
+	case ok, alive = <-reply:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	if !alive {
+		ch.mu.Lock()
+		defer ch.mu.Unlock()
+		if ch.err != nil {
+			return false, ch.err
+		}
+		return false, io.EOF
+	}
+	return ok, nil
+}
+
+// fail ends the channel because the connection ended with err.
+func (ch *Channel) fail(err error) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	ch.err = err
+	if ch.state == stateOpening || ch.state == stateAbandoned {
+		ch.state = stateFailed
+		ch.openErr = err
+		close(ch.opened)
+	}
+	ch.finishLocked()
+}
+
+// finishLocked wakes everyone and fails pending replies, once.
+func (ch *Channel) finishLocked() {
+	ch.cond.Broadcast()
+	if ch.finished {
+		return
+	}
+	ch.finished = true
+	for _, r := range ch.replies {
+		close(r)
+	}
+	ch.replies = nil
+	close(ch.done)
+}

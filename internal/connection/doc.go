@@ -1,0 +1,19 @@
+// Package connection is the SSH connection protocol (RFC 4254): the
+// channel multiplexer that runs over an authenticated transport.
+//
+// A Conn owns one goroutine, the read loop, which decodes every message
+// from the transport and dispatches it: channel data is copied into the
+// channel's receive buffer, replies are matched to their requests in
+// order, and requests from the peer are answered. Nothing else runs in
+// the background: a blocked Read or Write waits on its channel's
+// condition variable, not in a goroutine of its own.
+//
+// Flow control follows the RFC with two rules of amiko's own. A channel's
+// receive window starts at 2 MiB (OpenSSH's default) and grows, doubling
+// up to Config.MaxWindow, while the peer is limited by it: the read loop
+// measures how much data arrives during one round trip (a
+// keepalive@openssh.com global request) and grows the window when that
+// is most of the window, the way gRPC estimates the bandwidth-delay
+// product. And window is handed back to the peer only as the application
+// consumes data, so a channel never buffers more than it granted.
+package connection
