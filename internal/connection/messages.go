@@ -1,69 +1,10 @@
 package connection
 
-import (
-	"encoding/binary"
-
-	"github.com/amiko-ssh/amiko/internal/wire"
-)
+import "github.com/amiko-ssh/amiko/internal/wire"
 
 // The connection protocol's messages (RFC 4254), decoded in place: the
 // byte slices returned alias the payload, which the transport reuses on
 // its next read, so the read loop copies what it keeps.
-
-// decoder reads fields from a message. The first short read makes every
-// later read return zero values and ok false.
-type decoder struct {
-	b  []byte
-	ok bool
-}
-
-func newDecoder(p []byte) decoder { return decoder{b: p, ok: true} }
-
-func (d *decoder) byte() byte {
-	if !d.ok || len(d.b) < 1 {
-		d.ok = false
-		return 0
-	}
-	v := d.b[0]
-	d.b = d.b[1:]
-	return v
-}
-
-func (d *decoder) bool() bool { return d.byte() != 0 }
-
-func (d *decoder) uint32() uint32 {
-	if !d.ok || len(d.b) < 4 {
-		d.ok = false
-		return 0
-	}
-	v := binary.BigEndian.Uint32(d.b)
-	d.b = d.b[4:]
-	return v
-}
-
-func (d *decoder) string() []byte {
-	n := d.uint32()
-	if !d.ok || uint64(n) > uint64(len(d.b)) {
-		d.ok = false
-		return nil
-	}
-	v := d.b[:n:n]
-	d.b = d.b[n:]
-	return v
-}
-
-// end reports whether everything decoded with nothing left over.
-func (d *decoder) end() bool { return d.ok && len(d.b) == 0 }
-
-// rest returns what is left, for messages that end in type-specific data.
-func (d *decoder) rest() []byte {
-	if !d.ok {
-		return nil
-	}
-	v := d.b
-	d.b = nil
-	return v
-}
 
 func malformed(msg string) error { return protocolErrorf("malformed %s message", msg) }
 
@@ -77,13 +18,13 @@ type channelOpenMsg struct {
 }
 
 func parseChannelOpen(p []byte) (m channelOpenMsg, err error) {
-	d := newDecoder(p[1:])
-	m.Type = d.string()
-	m.Sender = d.uint32()
-	m.Window = d.uint32()
-	m.MaxPacket = d.uint32()
-	m.Extra = d.rest()
-	if !d.ok {
+	d := wire.NewReader("", p[1:])
+	m.Type = d.String("type")
+	m.Sender = d.Uint32("sender")
+	m.Window = d.Uint32("window")
+	m.MaxPacket = d.Uint32("max packet")
+	m.Extra = d.Rest()
+	if d.Err() != nil {
 		return m, malformed("CHANNEL_OPEN")
 	}
 	return m, nil
@@ -108,13 +49,13 @@ type openConfirmMsg struct {
 }
 
 func parseOpenConfirm(p []byte) (m openConfirmMsg, err error) {
-	d := newDecoder(p[1:])
-	m.Recipient = d.uint32()
-	m.Sender = d.uint32()
-	m.Window = d.uint32()
-	m.MaxPacket = d.uint32()
-	m.Extra = d.rest()
-	if !d.ok {
+	d := wire.NewReader("", p[1:])
+	m.Recipient = d.Uint32("recipient")
+	m.Sender = d.Uint32("sender")
+	m.Window = d.Uint32("window")
+	m.MaxPacket = d.Uint32("max packet")
+	m.Extra = d.Rest()
+	if d.Err() != nil {
 		return m, malformed("CHANNEL_OPEN_CONFIRMATION")
 	}
 	return m, nil
@@ -136,17 +77,17 @@ type openFailureMsg struct {
 }
 
 func parseOpenFailure(p []byte) (m openFailureMsg, err error) {
-	d := newDecoder(p[1:])
-	m.Recipient = d.uint32()
-	m.Reason = d.uint32()
-	m.Message = d.string()
-	if !d.ok {
+	d := wire.NewReader("", p[1:])
+	m.Recipient = d.Uint32("recipient")
+	m.Reason = d.Uint32("reason")
+	m.Message = d.String("message")
+	if d.Err() != nil {
 		return m, malformed("CHANNEL_OPEN_FAILURE")
 	}
 	// The language tag is required by the RFC but some peers omit it.
-	if len(d.b) > 0 {
-		d.string()
-		if !d.end() {
+	if d.Len() > 0 {
+		d.String("language tag")
+		if d.End() != nil {
 			return m, malformed("CHANNEL_OPEN_FAILURE")
 		}
 	}
@@ -164,9 +105,9 @@ func appendOpenFailure(b []byte, recipient, reason uint32, message string) []byt
 // parseRecipient decodes the messages that carry only the recipient
 // channel: EOF, CLOSE, SUCCESS and FAILURE. A peer may append nothing.
 func parseRecipient(p []byte, msg string) (uint32, error) {
-	d := newDecoder(p[1:])
-	id := d.uint32()
-	if !d.end() {
+	d := wire.NewReader("", p[1:])
+	id := d.Uint32("id")
+	if d.End() != nil {
 		return 0, malformed(msg)
 	}
 	return id, nil
@@ -178,10 +119,10 @@ func appendRecipient(b []byte, msg byte, recipient uint32) []byte {
 
 // parseWindowAdjust decodes SSH_MSG_CHANNEL_WINDOW_ADJUST.
 func parseWindowAdjust(p []byte) (recipient, n uint32, err error) {
-	d := newDecoder(p[1:])
-	recipient = d.uint32()
-	n = d.uint32()
-	if !d.end() {
+	d := wire.NewReader("", p[1:])
+	recipient = d.Uint32("recipient")
+	n = d.Uint32("n")
+	if d.End() != nil {
 		return 0, 0, malformed("CHANNEL_WINDOW_ADJUST")
 	}
 	return recipient, n, nil
@@ -196,13 +137,13 @@ func appendWindowAdjust(b []byte, recipient, n uint32) []byte {
 // parseData decodes SSH_MSG_CHANNEL_DATA and SSH_MSG_CHANNEL_EXTENDED_DATA
 // (code is 0 for plain data).
 func parseData(p []byte) (recipient, code uint32, data []byte, err error) {
-	d := newDecoder(p[1:])
-	recipient = d.uint32()
+	d := wire.NewReader("", p[1:])
+	recipient = d.Uint32("recipient")
 	if p[0] == wire.MsgChannelExtendedData {
-		code = d.uint32()
+		code = d.Uint32("code")
 	}
-	data = d.string()
-	if !d.end() {
+	data = d.String("data")
+	if d.End() != nil {
 		if p[0] == wire.MsgChannelExtendedData {
 			return 0, 0, nil, malformed("CHANNEL_EXTENDED_DATA")
 		}
@@ -226,12 +167,12 @@ type channelRequestMsg struct {
 }
 
 func parseChannelRequest(p []byte) (m channelRequestMsg, err error) {
-	d := newDecoder(p[1:])
-	m.Recipient = d.uint32()
-	m.Name = d.string()
-	m.WantReply = d.bool()
-	m.Payload = d.rest()
-	if !d.ok {
+	d := wire.NewReader("", p[1:])
+	m.Recipient = d.Uint32("recipient")
+	m.Name = d.String("name")
+	m.WantReply = d.Bool("want reply")
+	m.Payload = d.Rest()
+	if d.Err() != nil {
 		return m, malformed("CHANNEL_REQUEST")
 	}
 	return m, nil
@@ -253,11 +194,11 @@ type globalRequestMsg struct {
 }
 
 func parseGlobalRequest(p []byte) (m globalRequestMsg, err error) {
-	d := newDecoder(p[1:])
-	m.Name = d.string()
-	m.WantReply = d.bool()
-	m.Payload = d.rest()
-	if !d.ok {
+	d := wire.NewReader("", p[1:])
+	m.Name = d.String("name")
+	m.WantReply = d.Bool("want reply")
+	m.Payload = d.Rest()
+	if d.Err() != nil {
 		return m, malformed("GLOBAL_REQUEST")
 	}
 	return m, nil
@@ -265,9 +206,9 @@ func parseGlobalRequest(p []byte) (m globalRequestMsg, err error) {
 
 // parseExitStatus decodes the payload of an "exit-status" request.
 func parseExitStatus(payload []byte) (uint32, bool) {
-	d := newDecoder(payload)
-	v := d.uint32()
-	return v, d.end()
+	d := wire.NewReader("", payload)
+	v := d.Uint32("v")
+	return v, d.End() == nil
 }
 
 // ExitSignal describes a remote process killed by a signal
@@ -282,15 +223,15 @@ type ExitSignal struct {
 // parseExitSignal decodes the payload of an "exit-signal" request. The
 // language tag is optional, as some servers leave it out.
 func parseExitSignal(payload []byte) (*ExitSignal, bool) {
-	d := newDecoder(payload)
+	d := wire.NewReader("", payload)
 	s := &ExitSignal{}
-	s.Signal = string(d.string())
-	s.CoreDumped = d.bool()
-	s.Message = string(d.string())
-	if d.ok && len(d.b) > 0 {
-		s.Lang = string(d.string())
+	s.Signal = string(d.String("signal name"))
+	s.CoreDumped = d.Bool("core dumped")
+	s.Message = string(d.String("error message"))
+	if d.Err() == nil && d.Len() > 0 {
+		s.Lang = string(d.String("language tag"))
 	}
-	if !d.end() {
+	if d.End() != nil {
 		return nil, false
 	}
 	return s, true
