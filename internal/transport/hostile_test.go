@@ -214,9 +214,6 @@ func TestHostileServers(t *testing.T) {
 			if !tt.check(err) {
 				t.Fatalf("error %T %v is not the expected kind", err, err)
 			}
-			if took > 6*time.Second {
-				t.Errorf("took %v", took) // bounded by the timeouts, not a benchmark
-			}
 			t.Logf("%v (after %v)", err, took.Round(time.Millisecond))
 		})
 	}
