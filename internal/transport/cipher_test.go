@@ -100,15 +100,13 @@ func TestCipherRejectsTampering(t *testing.T) {
 	pad := newPadding([32]byte{2})
 	for _, combo := range cipherCombos() {
 		t.Run(combo[0]+"/"+combo[1], func(t *testing.T) {
-			s, _ := cipherPair(t, combo[0], combo[1])
 			payload := []byte("a message of some length, long enough for three blocks")
 			// The opener's state advances with each packet, so every
-			// tampered copy gets a fresh opener with the same keys: seal
-			// the packet once per opener.
+			// tampered copy gets a fresh pair with the same keys: seal the
+			// packet once per opener.
 			for i := 0; ; i++ {
-				s2, o := cipherPair(t, combo[0], combo[1])
-				_ = s
-				pkt := s2.seal(7, nil, payload, pad)
+				s, o := cipherPair(t, combo[0], combo[1])
+				pkt := s.seal(7, nil, payload, pad)
 				if i >= len(pkt) {
 					break
 				}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"sync"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
@@ -21,31 +20,17 @@ import (
 // the payload for every cipher, so the length still reads right).
 func corruptingProxy(t *testing.T, target string) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			client, err := l.Accept()
-			if err != nil {
-				return
-			}
-			server, err := net.Dial("tcp", target)
-			if err != nil {
-				client.Close()
-				return
-			}
-			wg.Add(2)
-			go func() { defer wg.Done(); io.Copy(server, client); server.Close() }()
-			go func() { defer wg.Done(); corruptAfterNewKeys(client, server); client.Close() }()
+	return fakeServer(t, func(client net.Conn) {
+		server, err := net.Dial("tcp", target)
+		if err != nil {
+			return
 		}
-	}()
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	return l.Addr().String()
+		done := make(chan struct{})
+		go func() { io.Copy(server, client); server.Close(); close(done) }()
+		corruptAfterNewKeys(client, server)
+		client.Close()
+		<-done
+	})
 }
 
 func corruptAfterNewKeys(dst io.Writer, src io.Reader) {
