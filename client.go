@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/amiko-ssh/amiko/internal/connection"
 	"github.com/amiko-ssh/amiko/internal/transport"
 )
 
@@ -24,7 +25,16 @@ type Client struct {
 	policy         MissingHostKeyPolicy
 	log            *slog.Logger
 
-	conn *transport.Conn
+	conn *clientConn
+}
+
+// clientConn is one established connection: the transport and the
+// channel multiplexer over it.
+type clientConn struct {
+	t               *transport.Conn
+	mux             *connection.Conn
+	channelTimeout  time.Duration
+	agentForwarding sync.Once
 }
 
 // NewClient returns a Client with RejectPolicy, no system host keys and
@@ -99,11 +109,12 @@ type ConnInfo struct {
 // false when there is none.
 func (c *Client) ConnInfo() (ConnInfo, bool) {
 	c.mu.Lock()
-	t := c.conn
+	cc := c.conn
 	c.mu.Unlock()
-	if t == nil {
+	if cc == nil {
 		return ConnInfo{}, false
 	}
+	t := cc.t
 	return ConnInfo{
 		ServerVersion: t.ServerVersion(),
 		ClientVersion: t.ClientVersion(),
@@ -124,7 +135,36 @@ func (c *Client) Close() error {
 	if conn == nil {
 		return nil
 	}
-	return conn.Close()
+	return conn.mux.Close()
+}
+
+// ErrNotConnected is returned by calls that need a connection on a
+// Client that has none.
+var ErrNotConnected = asSSHError(errors.New("ssh: client is not connected"))
+
+// active returns the current connection.
+func (c *Client) active() (*clientConn, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn == nil {
+		return nil, ErrNotConnected
+	}
+	return c.conn, nil
+}
+
+// Wait blocks until the connection ends and returns why: nil after Close,
+// a *KeepaliveError when the server stopped answering, or the transport's
+// error.
+func (c *Client) Wait() error {
+	cc, err := c.active()
+	if err != nil {
+		return err
+	}
+	err = cc.mux.Wait()
+	if errors.Is(err, connection.ErrClosed) {
+		return nil
+	}
+	return asSSHError(err)
 }
 
 // Connect connects to hostname and authenticates (paramiko's
@@ -184,12 +224,18 @@ func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOpti
 		t.Close()
 		return err
 	}
+	mux := connection.NewWithConfig(t, connection.Config{
+		MaxWindow:         opts.MaxWindow,
+		KeepaliveInterval: opts.KeepaliveInterval,
+		KeepaliveCountMax: opts.KeepaliveCountMax,
+	})
+	cc := &clientConn{t: t, mux: mux, channelTimeout: durationOrDefault(opts.ChannelTimeout, defaultChannelTimeout)}
 	c.mu.Lock()
 	old := c.conn
-	c.conn = t
+	c.conn = cc
 	c.mu.Unlock()
 	if old != nil {
-		old.Close()
+		old.mux.Close()
 	}
 	return nil
 }

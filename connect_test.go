@@ -300,7 +300,7 @@ func TestCompress(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if a := c.conn.Algorithms(); a.CompressionIn != "zlib@openssh.com" || a.CompressionOut != "zlib@openssh.com" {
+	if a := c.conn.t.Algorithms(); a.CompressionIn != "zlib@openssh.com" || a.CompressionOut != "zlib@openssh.com" {
 		t.Fatalf("compression: %+v", a)
 	}
 }

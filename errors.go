@@ -3,6 +3,7 @@ package amiko
 import (
 	"errors"
 	"fmt"
+	"github.com/amiko-ssh/amiko/internal/connection"
 	"net"
 	"sort"
 	"strings"
@@ -174,3 +175,11 @@ func (e *PassphraseRequiredError) Error() string {
 func (e *PassphraseRequiredError) Is(target error) bool { return target == ErrSSH }
 
 var _ net.Error = (*TimeoutError)(nil)
+
+// KeepaliveError ends a connection whose server stopped answering
+// keepalives (ConnectOptions.KeepaliveInterval).
+type KeepaliveError = connection.KeepaliveError
+
+// OpenChannelError is the server's refusal to open a channel: a dial
+// through the server to an address it cannot reach, say.
+type OpenChannelError = connection.OpenChannelError

@@ -48,6 +48,19 @@ type ConnectOptions struct {
 	// 3600 seconds; negative means none.
 	ChannelTimeout time.Duration
 
+	// KeepaliveInterval, if positive, probes a server that was silent
+	// that long with keepalive@openssh.com; after more than
+	// KeepaliveCountMax (3 if zero) unanswered probes the connection
+	// ends with a *KeepaliveError. OpenSSH's ServerAliveInterval and
+	// ServerAliveCountMax; paramiko's Transport.set_keepalive. Zero
+	// means none.
+	KeepaliveInterval time.Duration
+	KeepaliveCountMax int
+	// MaxWindow caps each channel's receive window, which grows from
+	// 2 MiB while the server is limited by it; zero means 16 MiB. A
+	// larger cap helps downloads over long round trips.
+	MaxWindow uint32
+
 	// DisableAgent turns off keys from the SSH agent (paramiko's
 	// allow_agent=False).
 	DisableAgent bool

@@ -74,6 +74,8 @@ type Channel struct {
 	exitStatus    int
 	hasExitStatus bool
 	exitSignal    *ExitSignal
+
+	readDeadline, writeDeadline deadline
 }
 
 // Request is a channel request from the peer. Payload is valid only
@@ -194,8 +196,11 @@ func (ch *Channel) read(r *ring, p []byte) (int, error) {
 		return 0, nil
 	}
 	ch.mu.Lock()
-	for r.len() == 0 {
+	for r.len() == 0 || ch.readDeadline.exceeded {
 		switch {
+		case ch.readDeadline.exceeded:
+			ch.mu.Unlock()
+			return 0, errDeadline
 		case ch.localClosed:
 			ch.mu.Unlock()
 			return 0, ErrChannelClosed
@@ -308,10 +313,14 @@ func (ch *Channel) Write(p []byte) (int, error) {
 	written := 0
 	for len(p) > 0 {
 		ch.mu.Lock()
-		for ch.remoteWindow == 0 && ch.writableLocked() == nil {
+		for ch.remoteWindow == 0 && ch.writableLocked() == nil && !ch.writeDeadline.exceeded {
 			ch.cond.Wait()
 		}
-		if err := ch.writableLocked(); err != nil {
+		err := ch.writableLocked()
+		if err == nil && ch.writeDeadline.exceeded {
+			err = errDeadline
+		}
+		if err != nil {
 			ch.mu.Unlock()
 			return written, err
 		}
@@ -322,7 +331,7 @@ func (ch *Channel) Write(p []byte) (int, error) {
 		ch.wbuf = append(ch.wbuf, p[:n]...)
 		ch.sendMu.Lock()
 		ch.mu.Lock()
-		err := ch.writableLocked()
+		err = ch.writableLocked()
 		ch.mu.Unlock()
 		if err == nil {
 			err = ch.conn.t.WritePacket(ch.wbuf)
@@ -449,9 +458,18 @@ func (ch *Channel) finishLocked() {
 		return
 	}
 	ch.finished = true
+	ch.stopDeadlinesLocked()
 	for _, r := range ch.replies {
 		close(r)
 	}
 	ch.replies = nil
 	close(ch.done)
+}
+
+// Err returns the connection's error if the channel ended because the
+// connection did, and nil otherwise.
+func (ch *Channel) Err() error {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.err
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/amiko-ssh/amiko/internal/wire"
 )
@@ -29,6 +31,14 @@ type Config struct {
 	// MaxPacket is the largest data message accepted on a channel;
 	// 32 KiB if zero, at most 128 KiB.
 	MaxPacket uint32
+
+	// KeepaliveInterval, if positive, sends keepalive@openssh.com to a
+	// peer that was silent that long; after more than KeepaliveCountMax
+	// (3 if zero) unanswered probes the connection ends with a
+	// *KeepaliveError. OpenSSH's ServerAliveInterval and
+	// ServerAliveCountMax.
+	KeepaliveInterval time.Duration
+	KeepaliveCountMax int
 }
 
 const (
@@ -77,6 +87,10 @@ type Conn struct {
 	closing  bool
 	err      error // why the loop ended
 
+	received     atomic.Uint64 // messages from the peer, for keepalives
+	ka           keepalive
+	keepaliveErr error // set when keepalives gave up
+
 	done chan struct{} // closed when the read loop has ended
 }
 
@@ -98,6 +112,7 @@ func New(t Transport) *Conn { return NewWithConfig(t, Config{}) }
 // NewWithConfig starts the connection protocol over t.
 func NewWithConfig(t Transport, cfg Config) *Conn {
 	c := newConn(t, cfg)
+	c.startKeepalive()
 	go c.loop()
 	return c
 }
@@ -142,6 +157,7 @@ func (c *Conn) loop() {
 			err = e
 			break
 		}
+		c.received.Add(1)
 		if len(p) == 0 {
 			continue
 		}
@@ -157,9 +173,13 @@ func (c *Conn) loop() {
 // shutdown ends every channel and request with err.
 func (c *Conn) shutdown(err error) {
 	c.mu.Lock()
-	if c.closing {
+	switch {
+	case c.closing:
 		err = ErrClosed
+	case c.keepaliveErr != nil:
+		err = c.keepaliveErr
 	}
+	c.stopKeepaliveLocked()
 	c.err = err
 	chans := c.chans
 	c.chans = nil
@@ -236,6 +256,9 @@ func (c *Conn) globalReply(p []byte) error {
 	if w.ch != nil {
 		w.ch.pingReply()
 		return nil
+	}
+	if w.reply == nil {
+		return nil // a keepalive's
 	}
 	r := globalReply{ok: ok}
 	if ok && len(p) > 1 {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package amiko
+
+const raceEnabled = false
