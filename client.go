@@ -35,6 +35,11 @@ type clientConn struct {
 	mux             *connection.Conn
 	channelTimeout  time.Duration
 	agentForwarding sync.Once
+
+	// Remote listeners (Listen), by the port the server listens on.
+	forwardsOnce sync.Once
+	forwardsMu   sync.Mutex
+	forwards     map[int]*remoteListener
 }
 
 // NewClient returns a Client with RejectPolicy, no system host keys and
