@@ -1,0 +1,180 @@
+package amiko
+
+import (
+	"crypto/sha256"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/amiko-ssh/amiko/internal/sshtest"
+)
+
+// freezingProxy forwards TCP to target until Freeze, after which it
+// passes nothing either way but keeps the connections open: a server
+// that stopped answering, as after a network partition.
+type freezingProxy struct {
+	l      net.Listener
+	frozen atomic.Bool
+	mu     sync.Mutex
+	conns  []net.Conn
+}
+
+func startFreezingProxy(t *testing.T, target string) *freezingProxy {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &freezingProxy{l: l}
+	t.Cleanup(p.close)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, u)
+			p.mu.Unlock()
+			go p.pipe(c, u)
+			go p.pipe(u, c)
+		}
+	}()
+	return p
+}
+
+func (p *freezingProxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		if !p.frozen.Load() {
+			dst.Write(buf[:n])
+		}
+	}
+}
+
+func (p *freezingProxy) close() {
+	p.l.Close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+}
+
+// TestKeepaliveDetectsDeadServer: with an interval and a count, a server
+// that stops answering ends the connection with a *KeepaliveError, and a
+// blocked read returns.
+func TestKeepaliveDetectsDeadServer(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	checkNoLeak(t) // before the proxy, whose goroutines end at its cleanup
+	proxy := startFreezingProxy(t, s.Addr)
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{
+		Port: port(t, proxy.l.Addr().String()), Username: s.User, PKey: s.UserKey,
+		DisableAgent: true, DisableKeyDiscovery: true,
+		KeepaliveInterval: 100 * time.Millisecond, KeepaliveCountMax: 3,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Idle but alive: sshd answers every probe, so the connection stays.
+	time.Sleep(600 * time.Millisecond)
+	if out, err := c.Command(t.Context(), "echo alive").Output(); err != nil || string(out) != "alive\n" {
+		t.Fatalf("after idling with keepalives: %q %v", out, err)
+	}
+
+	sess, err := c.ExecCommand(t.Context(), "sleep 60", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy.frozen.Store(true)
+	readErr := make(chan error, 1)
+	go func() {
+		_, err := sess.Stdout().Read(make([]byte, 1))
+		readErr <- err
+	}()
+	err = c.Wait()
+	var ke *KeepaliveError
+	if !errors.As(err, &ke) || ke.Count != 3 || !errors.Is(err, ErrSSH) {
+		t.Fatalf("Wait: %v", err)
+	}
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("a keepalive failure is not a timeout: %v", err)
+	}
+	if err := <-readErr; !errors.As(err, &ke) {
+		t.Fatalf("blocked read: %v", err)
+	}
+	c.Close()
+}
+
+// TestServerKeepalivesAnswered: sshd with ClientAliveInterval 1 and
+// ClientAliveCountMax 2 sends keepalive@openssh.com every second and
+// hangs up after two unanswered; amiko answers them, so an idle
+// connection lives on well past that.
+func TestServerKeepalivesAnswered(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{Config: []string{"ClientAliveInterval 1", "ClientAliveCountMax 2"}})
+	checkNoLeak(t)
+	c := connectTo(t, s, nil)
+	// An open session too, so that sshd's channel-level probes are
+	// covered as well as the connection's.
+	sess, err := c.ExecCommand(t.Context(), "sleep 30", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Second)
+	if out, err := c.Command(t.Context(), "echo still here").Output(); err != nil || string(out) != "still here\n" {
+		t.Fatalf("after 10 idle seconds: %q %v", out, err)
+	}
+	sess.Close()
+	c.Close()
+}
+
+// TestRekeyWhileStreamingSessions: sshd with RekeyLimit 1M 1s while data
+// goes through cat both ways at once, both windows saturated; what comes
+// back is what went in.
+func TestRekeyWhileStreamingSessions(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{Config: []string{"RekeyLimit 1M 1s"}})
+	checkNoLeak(t)
+	c := connectTo(t, s, nil)
+	size := int64(200 << 20)
+	if raceEnabled {
+		size = 16 << 20
+	}
+	cmd := c.Command(t.Context(), "cat")
+	cmd.Stdin = io.LimitReader(pattern{}, size)
+	got := sha256.New()
+	cmd.Stdout = got
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.New()
+	io.Copy(want, io.LimitReader(pattern{}, size))
+	if string(got.Sum(nil)) != string(want.Sum(nil)) {
+		t.Fatal("data changed on the way")
+	}
+	c.mu.Lock()
+	kex := c.conn.t.KexCount()
+	c.mu.Unlock()
+	t.Logf("%d MiB each way, %d key exchanges", size>>20, kex)
+	if kex < int(size>>20)/2 {
+		t.Fatalf("only %d key exchanges for %d MiB with RekeyLimit 1M", kex, size>>20)
+	}
+	c.Close()
+}
