@@ -222,7 +222,7 @@ func (c *Conn) dispatch(p []byte) error {
 		return c.incomingOpen(p)
 	}
 	if p[0] < wire.MsgChannelOpenConfirm || p[0] > wire.MsgChannelFailure {
-		return protocolErrorf("unexpected message %d", p[0])
+		return c.unimplemented(p[0])
 	}
 	if len(p) < 5 {
 		return malformed("channel")
@@ -235,6 +235,18 @@ func (c *Conn) dispatch(p []byte) error {
 		return protocolErrorf("message %d for unknown channel %d", p[0], id)
 	}
 	return ch.handle(p)
+}
+
+// unimplemented answers a message this layer does not know (a private
+// extension, a userauth message after authentication) with
+// SSH_MSG_UNIMPLEMENTED, as RFC 4253 section 11.4 requires, when the
+// transport can name its sequence number; otherwise it is an error.
+func (c *Conn) unimplemented(msg byte) error {
+	t, ok := c.t.(interface{ LastSeq() uint32 })
+	if !ok {
+		return protocolErrorf("unexpected message %d", msg)
+	}
+	return c.t.WritePacket(wire.AppendUnimplemented(nil, t.LastSeq()))
 }
 
 // globalReply matches a REQUEST_SUCCESS or REQUEST_FAILURE to the oldest

@@ -405,3 +405,42 @@ func TestGlobalRequestContext(t *testing.T) {
 		t.Fatalf("second got %+v", r)
 	}
 }
+
+// seqTransport is a fake that names sequence numbers, as the real
+// transport does.
+type seqTransport struct {
+	*fakeTransport
+	seq uint32
+}
+
+func (s *seqTransport) ReadPacket() ([]byte, error) {
+	p, err := s.fakeTransport.ReadPacket()
+	s.seq++
+	return p, err
+}
+
+func (s *seqTransport) LastSeq() uint32 { return s.seq - 1 }
+
+// TestUnknownMessageUnimplemented: a message the connection layer does
+// not know is answered with UNIMPLEMENTED naming its sequence number
+// (RFC 4253 section 11.4), and the connection goes on.
+func TestUnknownMessageUnimplemented(t *testing.T) {
+	f := newFake()
+	st := &seqTransport{fakeTransport: f, seq: 7}
+	c := NewWithConfig(st, Config{})
+	defer c.Close()
+	f.send(t, []byte{wire.MsgUserauthSuccess})
+	f.send(t, []byte{200, 1, 2, 3})
+	for _, want := range []uint32{7, 8} {
+		p := f.next(t)
+		d := wire.NewReader("", p[1:])
+		if seq := d.Uint32("seq"); p[0] != wire.MsgUnimplemented || seq != want || d.End() != nil {
+			t.Fatalf("sent %x, want UNIMPLEMENTED for %d", p, want)
+		}
+	}
+	// Still alive: a channel opens.
+	go c.OpenChannel(context.Background(), "session", nil)
+	if p := f.next(t); p[0] != wire.MsgChannelOpen {
+		t.Fatalf("sent %x", p)
+	}
+}

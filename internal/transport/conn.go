@@ -46,8 +46,11 @@ type Conn struct {
 	extInfoState extInfoState
 	// held keeps connection messages that arrived during a re-exchange,
 	// to be returned once it is done; heldBytes bounds them.
-	held      [][]byte
+	held      []heldPacket
 	heldBytes int
+	// lastSeq is the sequence number of the packet ReadPacket returned
+	// last, for an UNIMPLEMENTED reply.
+	lastSeq uint32
 
 	// The write side is guarded by wmu.
 	// a key exchange to finish.
@@ -206,14 +209,27 @@ func (c *Conn) ReadPacket() ([]byte, error) {
 // nextPacket returns a held message if there is one, else the next packet.
 func (c *Conn) nextPacket() ([]byte, error) {
 	if len(c.held) > 0 {
-		p := c.held[0]
-		c.held[0] = nil
+		h := c.held[0]
+		c.held[0] = heldPacket{}
 		c.held = c.held[1:]
-		c.heldBytes -= len(p)
-		return p, nil
+		c.heldBytes -= len(h.p)
+		c.lastSeq = h.seq
+		return h.p, nil
 	}
+	c.lastSeq = c.in.seq
 	return c.readRawPacket()
 }
+
+// heldPacket is a message kept during a re-exchange, with its sequence
+// number.
+type heldPacket struct {
+	p   []byte
+	seq uint32
+}
+
+// LastSeq returns the sequence number of the packet ReadPacket returned
+// last: the one an SSH_MSG_UNIMPLEMENTED for it names.
+func (c *Conn) LastSeq() uint32 { return c.lastSeq }
 
 // maxHeld bounds what a peer may send during a re-exchange: flow control
 // should keep it far below this.
@@ -225,7 +241,7 @@ func (c *Conn) hold(p []byte) error {
 	if c.heldBytes+len(p) > maxHeld {
 		return &ProtocolError{Reason: "too much data sent during key exchange"}
 	}
-	c.held = append(c.held, bytes.Clone(p))
+	c.held = append(c.held, heldPacket{bytes.Clone(p), c.in.seq - 1})
 	c.heldBytes += len(p)
 	return nil
 }
