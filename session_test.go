@@ -58,7 +58,7 @@ func TestExitStatuses(t *testing.T) {
 	s := sshtest.StartOpenSSH(t, sshtest.Options{})
 	checkNoLeak(t)
 	c := connectTo(t, s, nil)
-	for _, status := range []int{0, 1, 2, 42, 127, 128, 200, 255} {
+	for status := range 256 {
 		err := c.Command(t.Context(), fmt.Sprintf("exit %d", status)).Run()
 		var ee *ExitError
 		switch {
@@ -68,10 +68,12 @@ func TestExitStatuses(t *testing.T) {
 			t.Errorf("exit %d: got %v", status, err)
 		}
 	}
-	err := c.Command(t.Context(), "kill -TERM $$").Run()
-	var ee *ExitError
-	if !errors.As(err, &ee) || ee.Signal != SIGTERM || ee.Status != -1 {
-		t.Errorf("kill -TERM: got %#v", err)
+	for _, sig := range []Signal{SIGTERM, SIGKILL, SIGINT, SIGHUP, SIGUSR1} {
+		err := c.Command(t.Context(), "kill -"+string(sig)+" $$").Run()
+		var ee *ExitError
+		if !errors.As(err, &ee) || ee.Signal != sig || ee.Status != -1 {
+			t.Errorf("kill -%s: got %v", sig, err)
+		}
 	}
 	c.Close()
 }
