@@ -30,10 +30,13 @@ type cascade struct {
 	// asks for a password (or keyboard-interactive) next: no more keys.
 	keysDone bool
 	tried    map[string]bool // public key blobs already offered
+	// method is the method that succeeded, with what it used.
+	method string
 }
 
-// authenticate runs the cascade within the auth timeout.
-func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user string, opts *ConnectOptions) error {
+// authenticate runs the cascade within the auth timeout and returns the
+// method that succeeded.
+func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user string, opts *ConnectOptions) (string, error) {
 	if d := durationOrDefault(opts.AuthTimeout, defaultAuthTimeout); d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
@@ -41,18 +44,21 @@ func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user strin
 	}
 	// A deadline in the past interrupts whatever read or write is blocked.
 	stop := context.AfterFunc(ctx, func() { t.NetConn().SetDeadline(time.Unix(1, 0)) })
-	err := c.runCascade(t, user, opts)
+	a := &cascade{t: t, user: user, log: c.logger(), tried: map[string]bool{}}
+	err := a.run(opts)
 	if !stop() || ctx.Err() != nil {
-		return ctx.Err()
+		return "", ctx.Err()
 	}
-	return err
+	if err == nil {
+		a.log.Info("ssh: authenticated", "user", user, "method", a.method)
+	}
+	return a.method, err
 }
 
-func (c *Client) runCascade(t *transport.Conn, user string, opts *ConnectOptions) error {
-	if err := auth.RequestService(t); err != nil {
+func (a *cascade) run(opts *ConnectOptions) error {
+	if err := auth.RequestService(a.t); err != nil {
 		return asSSHError(err)
 	}
-	a := &cascade{t: t, user: user, log: c.logger(), tried: map[string]bool{}}
 
 	// 1. The key given: pkey, then key_filename; 2. keys from the agent;
 	// 3. keys discovered in ~/.ssh.
@@ -103,6 +109,7 @@ func (c *Client) runCascade(t *transport.Conn, user string, opts *ConnectOptions
 		var fe *auth.FailureError
 		switch {
 		case err == nil:
+			a.method = "none"
 			return nil
 		case errors.As(err, &fe):
 			a.allowed = fe.Methods
@@ -231,6 +238,10 @@ func (a *cascade) tryKey(source string, signer ssh.Signer) (bool, error) {
 // result records the outcome of one attempt.
 func (a *cascade) result(method, source string, err error) (bool, error) {
 	if err == nil {
+		a.method = method
+		if source != "" {
+			a.method += " (" + source + ")"
+		}
 		return true, nil
 	}
 	var fe *auth.FailureError

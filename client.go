@@ -34,6 +34,7 @@ type clientConn struct {
 	t               *transport.Conn
 	mux             *connection.Conn
 	channelTimeout  time.Duration
+	authMethod      string // the method that succeeded, for ConnInfo
 	agentForwarding sync.Once
 
 	// Remote listeners (Listen), by the port the server listens on.
@@ -108,6 +109,9 @@ type ConnInfo struct {
 	Algorithms    Algorithms
 	StrictKex     bool
 	RemoteAddr    net.Addr
+	// AuthMethod is the authentication method that succeeded, with the
+	// key it used: "publickey (id_ed25519)", "password", "none".
+	AuthMethod string
 }
 
 // ConnInfo returns what was negotiated for the current connection, and
@@ -128,6 +132,7 @@ func (c *Client) ConnInfo() (ConnInfo, bool) {
 		Algorithms:    t.Algorithms(),
 		StrictKex:     t.StrictKex(),
 		RemoteAddr:    t.NetConn().RemoteAddr(),
+		AuthMethod:    cc.authMethod,
 	}, true
 }
 
@@ -225,7 +230,8 @@ func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOpti
 		}
 		return asSSHError(err)
 	}
-	if err := c.authenticate(ctx, t, user, opts); err != nil {
+	method, err := c.authenticate(ctx, t, user, opts)
+	if err != nil {
 		t.Close()
 		return err
 	}
@@ -234,7 +240,7 @@ func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOpti
 		KeepaliveInterval: opts.KeepaliveInterval,
 		KeepaliveCountMax: opts.KeepaliveCountMax,
 	})
-	cc := &clientConn{t: t, mux: mux, channelTimeout: durationOrDefault(opts.ChannelTimeout, defaultChannelTimeout)}
+	cc := &clientConn{t: t, mux: mux, authMethod: method, channelTimeout: durationOrDefault(opts.ChannelTimeout, defaultChannelTimeout)}
 	c.mu.Lock()
 	old := c.conn
 	c.conn = cc

@@ -88,6 +88,9 @@ func TestConnectWithKeyFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if info, _ := c.ConnInfo(); info.AuthMethod != "publickey ("+keyFile+")" {
+		t.Errorf("AuthMethod %q", info.AuthMethod)
+	}
 	c.Close()
 }
 
