@@ -1,0 +1,321 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/amiko-ssh/amiko"
+)
+
+// chain is the connection to the destination and to every jump host on
+// the way, in order.
+type chain struct {
+	clients []*amiko.Client
+	// changed is set when StrictHostKeyChecking=no let a changed host
+	// key through on some hop: agent and port forwarding are off.
+	changed bool
+}
+
+// dest is the client connected to the destination.
+func (c *chain) dest() *amiko.Client { return c.clients[len(c.clients)-1] }
+
+// Close closes the connections from the destination back: each one
+// runs over a channel of the one before it.
+func (c *chain) Close() {
+	for i := len(c.clients) - 1; i >= 0; i-- {
+		c.clients[i].Close()
+	}
+}
+
+// hopError names the jump host a failure happened on.
+type hopError struct {
+	hop string
+	err error
+}
+
+func (e *hopError) Error() string { return "jump host " + e.hop + ": " + e.err.Error() }
+func (e *hopError) Unwrap() error { return e.err }
+
+// connect connects to the destination, through the ProxyCommand and the
+// jump hosts if any.
+func (r *runner) connect(ctx context.Context, inv *invocation, log *slog.Logger) (*chain, error) {
+	cfg := inv.cfg
+	home := r.home()
+	files, err := loadKnownHostsFiles(cfg, home)
+	if err != nil {
+		return nil, err
+	}
+	disabled, err := disabledAlgorithms(cfg)
+	if err != nil {
+		return nil, err
+	}
+	dest := inv.dest
+	if cfg.HostName != "" {
+		dest.Host = cfg.HostName
+	}
+	dest.User, dest.Port = cfg.User, cfg.Port
+	var hops []hop
+	if cfg.ProxyJump != "" && !strings.EqualFold(cfg.ProxyJump, "none") {
+		if hops, err = parseJumps(cfg.ProxyJump); err != nil {
+			return nil, err
+		}
+	}
+	hops = append(hops, dest)
+
+	ch := &chain{}
+	var sock net.Conn
+	if pc := cfg.ProxyCommand; pc != "" && !strings.EqualFold(pc, "none") {
+		// The command reaches the first hop: the first jump host, or
+		// the destination.
+		first := hops[0]
+		command := expandTokens(pc, first.Host, portOr22(first.Port), r.userFor(first), home)
+		log.Debug("amiko: executing proxy command", "command", command)
+		if sock, err = amiko.ProxyCommand(ctx, command); err != nil {
+			return nil, fmt.Errorf("proxy command %q: %w", command, err)
+		}
+	}
+	for i, h := range hops {
+		final := i == len(hops)-1
+		client, changed, err := r.connectHop(ctx, cfg, h, sock, final, files, disabled, home, log)
+		if err != nil {
+			ch.Close()
+			if !final {
+				err = &hopError{hop: h.String(), err: err}
+			}
+			return nil, err
+		}
+		ch.clients = append(ch.clients, client)
+		ch.changed = ch.changed || changed
+		if final {
+			break
+		}
+		next := hops[i+1]
+		addr := net.JoinHostPort(next.Host, strconv.Itoa(portOr22(next.Port)))
+		log.Debug("amiko: opening a channel to the next hop", "through", h.String(), "to", addr)
+		if sock, err = client.Dial(ctx, "tcp", addr); err != nil {
+			ch.Close()
+			return nil, &hopError{hop: h.String(), err: err}
+		}
+	}
+	return ch, nil
+}
+
+// connectHop connects one client over sock (nil: dial). The host key
+// alias applies to the destination only; the jump hosts use their own
+// user and port (or the local user and 22), as OpenSSH's -J does, but
+// the credentials and checks of the command line, since amiko reads no
+// ssh_config where a jump host's own would be.
+func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Conn, final bool,
+	files *knownHostsFiles, disabled amiko.DisabledAlgorithms, home string, log *slog.Logger) (*amiko.Client, bool, error) {
+	store := &hostKeys{files: files, allowChanged: cfg.StrictHostKeyChecking == "no"}
+	if final {
+		store.alias = cfg.HostKeyAlias
+	}
+	store.onChanged = func(bad *amiko.BadHostKeyError) {
+		if cfg.LogLevel >= logError {
+			fmt.Fprint(r.stderr, changedKeyWarning(bad, store.savePath()))
+		}
+	}
+	var ask prompter
+	if !cfg.BatchMode {
+		ask = r.ask
+	}
+	client := amiko.NewClient()
+	client.SetHostKeys(store)
+	client.SetMissingHostKeyPolicy(&hostKeyPolicy{mode: cfg.StrictHostKeyChecking, store: store, ask: ask, info: r.infof(cfg)})
+	client.SetLogger(log.With("host", h.Host))
+
+	user := r.userFor(h)
+	o := &amiko.ConnectOptions{
+		Port:                 portOr22(h.Port),
+		Username:             user,
+		Timeout:              cfg.ConnectTimeout,
+		BannerTimeout:        cfg.BannerTimeout,
+		Compress:             cfg.Compression,
+		Sock:                 sock,
+		GSSAuth:              cfg.GSSAPIAuth,
+		GSSKex:               cfg.GSSAPIKeyExchange,
+		DisableGSSDelegation: !cfg.GSSAPIDelegate,
+		GSSHost:              cfg.GSSAPIServerIdentity,
+		DisabledAlgorithms:   disabled,
+		Passphrase:           r.getenv("AMIKO_PASSPHRASE"),
+		// OpenSSH offers agent keys unless IdentitiesOnly, and the
+		// default key files only when no IdentityFile is given.
+		DisableAgent:        cfg.IdentitiesOnly || !cfg.PubkeyAuth,
+		DisableKeyDiscovery: len(cfg.IdentityFiles) > 0 || !cfg.PubkeyAuth,
+	}
+	if cfg.ServerAliveInterval > 0 && cfg.ServerAliveCountMax > 0 {
+		o.KeepaliveInterval, o.KeepaliveCountMax = cfg.ServerAliveInterval, cfg.ServerAliveCountMax
+	}
+	if cfg.PubkeyAuth {
+		for _, f := range cfg.IdentityFiles {
+			o.KeyFilenames = append(o.KeyFilenames, expandTokens(f, h.Host, o.Port, user, home))
+		}
+	}
+	if ask != nil {
+		o.PassphraseCallback = func(file string) (string, error) {
+			s, err := ask.ReadSecret(fmt.Sprintf("Enter passphrase for key '%s': ", file))
+			if errors.Is(err, errInterrupted) {
+				return "", err
+			}
+			return s, nil // a failed prompt skips the key, as an empty answer does
+		}
+	}
+	if cfg.PasswordAuth {
+		o.PasswordCallback = func() (string, error) {
+			if store.hostKeyChanged() {
+				return "", nil // OpenSSH: no password to a changed host key
+			}
+			if p := r.getenv("AMIKO_PASSWORD"); p != "" {
+				log.Debug("amiko: password from AMIKO_PASSWORD")
+				return p, nil
+			}
+			if ask == nil {
+				return "", nil
+			}
+			s, err := ask.ReadSecret(fmt.Sprintf("%s@%s's password: ", user, h.Host))
+			if errors.Is(err, errInterrupted) {
+				return "", err
+			}
+			return s, nil
+		}
+	}
+	if cfg.KbdInteractiveAuth && ask != nil {
+		o.KeyboardInteractive = func(name, instruction string, prompts []amiko.Prompt) ([]string, error) {
+			if store.hostKeyChanged() {
+				return nil, errKbdInteractiveOff
+			}
+			return answerPrompts(ask, name, instruction, prompts)
+		}
+	}
+	log.Debug("amiko: connecting", "host", h.Host, "port", o.Port, "user", user)
+	if err := client.Connect(ctx, h.Host, o); err != nil {
+		if sock != nil {
+			sock.Close() // Connect leaves it open on some early errors
+		}
+		return nil, false, err
+	}
+	if info, ok := client.ConnInfo(); ok {
+		log.Debug("amiko: authenticated", "host", h.Host, "server", info.ServerVersion)
+	}
+	return client, store.hostKeyChanged(), nil
+}
+
+// errKbdInteractiveOff ends authentication that reached
+// keyboard-interactive on a connection whose host key changed.
+var errKbdInteractiveOff = errors.New("keyboard-interactive authentication is disabled because the host key changed")
+
+// answerPrompts asks keyboard-interactive questions on the terminal.
+func answerPrompts(ask prompter, name, instruction string, prompts []amiko.Prompt) ([]string, error) {
+	header := ""
+	if name != "" {
+		header += printable(name) + "\n"
+	}
+	if instruction != "" {
+		header += printable(instruction) + "\n"
+	}
+	answers := make([]string, len(prompts))
+	for i, p := range prompts {
+		q := header + printable(p.Text)
+		header = ""
+		var err error
+		if p.Echo {
+			answers[i], err = ask.ReadLine(q)
+		} else {
+			answers[i], err = ask.ReadSecret(q)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return answers, nil
+}
+
+// userFor is the user to log in to h as: its own, or the local user
+// (the library's default, from the environment).
+func (r *runner) userFor(h hop) string {
+	if h.User != "" {
+		return h.User
+	}
+	for _, v := range []string{"LOGNAME", "USER", "LNAME", "USERNAME"} {
+		if u := r.getenv(v); u != "" {
+			return u
+		}
+	}
+	return "" // the library looks the account up
+}
+
+func (r *runner) home() string {
+	if h := r.getenv("HOME"); h != "" {
+		return h
+	}
+	h, _ := os.UserHomeDir()
+	return h
+}
+
+func portOr22(p int) int {
+	if p == 0 {
+		return 22
+	}
+	return p
+}
+
+// expandTilde replaces a leading "~/" (or a lone "~") with home.
+func expandTilde(p, home string) string {
+	if p == "~" {
+		return home
+	}
+	if strings.HasPrefix(p, "~/") {
+		return home + p[1:]
+	}
+	return p
+}
+
+// expandTokens expands "~" and OpenSSH's %h (host), %p (port), %r
+// (remote user), %d (home) and %% in a path or ProxyCommand.
+func expandTokens(s, host string, port int, user, home string) string {
+	s = expandTilde(s, home)
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'h', 'n':
+			b.WriteString(host)
+		case 'p':
+			b.WriteString(strconv.Itoa(port))
+		case 'r':
+			b.WriteString(user)
+		case 'd':
+			b.WriteString(home)
+		case '%':
+			b.WriteByte('%')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+// infof returns a printer for OpenSSH's informational messages
+// ("Warning: Permanently added ..."), silent below LogLevel INFO (-q).
+func (r *runner) infof(cfg *config) func(string, ...any) {
+	return func(format string, args ...any) {
+		if cfg.LogLevel >= logInfo {
+			fmt.Fprintf(r.stderr, format+"\n", args...)
+		}
+	}
+}

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// forwards are the -L and -R forwardings of a run: their listeners and
+// the connections they carry, all ended by stop.
+type forwards struct {
+	mu        sync.Mutex
+	listeners []net.Listener
+	conns     map[net.Conn]struct{}
+	closed    bool
+	wg        sync.WaitGroup
+}
+
+// track records c so that stop closes it; false if stop already ran.
+func (f *forwards) track(c net.Conn) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return false
+	}
+	f.conns[c] = struct{}{}
+	return true
+}
+
+func (f *forwards) untrack(c net.Conn) {
+	f.mu.Lock()
+	delete(f.conns, c)
+	f.mu.Unlock()
+}
+
+// stop closes every listener and connection and waits for their
+// goroutines.
+func (f *forwards) stop() {
+	f.mu.Lock()
+	f.closed = true
+	for _, l := range f.listeners {
+		l.Close()
+	}
+	for c := range f.conns {
+		c.Close()
+	}
+	f.mu.Unlock()
+	f.wg.Wait()
+}
+
+// errForwardFailed ends the run when a forwarding could not be set up
+// and ExitOnForwardFailure is set.
+type forwardError struct {
+	kind, spec string
+	err        error
+}
+
+func (e *forwardError) Error() string {
+	return fmt.Sprintf("%s forwarding %s failed: %v", e.kind, e.spec, e.err)
+}
+func (e *forwardError) Unwrap() error { return e.err }
+
+// startForwards sets up every -L and -R. A forwarding that fails is a
+// warning (ssh's default), or the end of the run with
+// ExitOnForwardFailure. A changed host key (StrictHostKeyChecking=no)
+// switches forwarding off, as in OpenSSH.
+func (r *runner) startForwards(ctx context.Context, inv *invocation, ch *chain, log *slog.Logger) (*forwards, error) {
+	cfg := inv.cfg
+	f := &forwards{conns: map[net.Conn]struct{}{}}
+	if ch.changed {
+		return f, nil
+	}
+	client := ch.dest()
+	fail := func(kind, spec string, err error) error {
+		if cfg.ExitOnForwardFailure {
+			f.stop()
+			return &forwardError{kind: kind, spec: spec, err: err}
+		}
+		if cfg.LogLevel >= logError {
+			fmt.Fprintf(r.stderr, "Warning: %s forwarding %s failed: %s\n", kind, spec, printable(err.Error()))
+		}
+		return nil
+	}
+	for _, spec := range cfg.LocalForwards {
+		fs, _ := parseForward(spec) // checked when the option was read
+		bind := "localhost"
+		if fs.BindSet && fs.Bind != "localhost" || !fs.BindSet && cfg.GatewayPorts {
+			bind = fs.Bind
+			if bind == "*" {
+				bind = ""
+			}
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(bind, strconv.Itoa(fs.Port)))
+		if err != nil {
+			if err := fail("local", spec, err); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		target := net.JoinHostPort(fs.Host, strconv.Itoa(fs.HostPort))
+		log.Debug("amiko: local forwarding", "listen", l.Addr().String(), "to", target)
+		if fs.Port == 0 {
+			r.infof(cfg)("Allocated port %d for local forward to %s", l.Addr().(*net.TCPAddr).Port, target)
+		}
+		f.listeners = append(f.listeners, l)
+		if r.listening != nil {
+			r.listening(spec, l.Addr())
+		}
+		f.wg.Add(1)
+		go f.serve(l, func(local net.Conn) {
+			remote, err := client.Dial(ctx, "tcp", target)
+			if err != nil {
+				r.infof(cfg)("channel: open failed for %s: %s", target, printable(err.Error()))
+				local.Close()
+				return
+			}
+			f.splice(local, remote)
+		})
+	}
+	for _, spec := range cfg.RemoteForwards {
+		fs, _ := parseForward(spec)
+		bind := "localhost" // OpenSSH's channel_rfwd_bind_host
+		if fs.BindSet {
+			bind = fs.Bind
+			if bind == "*" {
+				bind = ""
+			}
+		}
+		l, err := client.Listen(ctx, "tcp", net.JoinHostPort(bind, strconv.Itoa(fs.Port)))
+		if err != nil {
+			if err := fail("remote", spec, err); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		target := net.JoinHostPort(fs.Host, strconv.Itoa(fs.HostPort))
+		log.Debug("amiko: remote forwarding", "listen", l.Addr().String(), "to", target)
+		if fs.Port == 0 {
+			r.infof(cfg)("Allocated port %s for remote forward to %s", portOf(l.Addr()), target)
+		}
+		f.listeners = append(f.listeners, l)
+		f.wg.Add(1)
+		go f.serve(l, func(remote net.Conn) {
+			d := net.Dialer{Timeout: 30 * time.Second}
+			local, err := d.DialContext(ctx, "tcp", target)
+			if err != nil {
+				r.infof(cfg)("connect_to %s: failed: %s", target, printable(err.Error()))
+				remote.Close()
+				return
+			}
+			f.splice(remote, local)
+		})
+	}
+	return f, nil
+}
+
+func portOf(a net.Addr) string {
+	_, p, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return p
+}
+
+// serve accepts connections on l until it is closed, handling each on a
+// goroutine that stop waits for.
+func (f *forwards) serve(l net.Listener, handle func(net.Conn)) {
+	defer f.wg.Done()
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return
+		}
+		if !f.track(c) {
+			c.Close()
+			return
+		}
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			defer f.untrack(c)
+			handle(c)
+		}()
+	}
+}
+
+// splice copies both ways between a and b, passing each half-close on,
+// and closes both when both directions ended (or stop closed one).
+func (f *forwards) splice(a, b net.Conn) {
+	if !f.track(b) {
+		a.Close()
+		b.Close()
+		return
+	}
+	defer f.untrack(b)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	half := func(dst, src net.Conn) {
+		defer wg.Done()
+		io.Copy(dst, src)
+		if cw, ok := dst.(interface{ CloseWrite() error }); ok {
+			cw.CloseWrite()
+		} else {
+			dst.Close()
+		}
+	}
+	go half(a, b)
+	go half(b, a)
+	wg.Wait()
+	a.Close()
+	b.Close()
+}
+
+// stdioForward is -W host:port: stdin and stdout become a connection to
+// host:port through the server, as a ProxyCommand for another ssh.
+func (r *runner) stdioForward(ctx context.Context, inv *invocation, ch *chain) int {
+	if ch.changed {
+		fmt.Fprintln(r.stderr, "amiko ssh: -W: port forwarding is disabled because the host key changed")
+		return exitFailure
+	}
+	conn, err := ch.dest().Dial(ctx, "tcp", inv.stdioTarget)
+	if err != nil {
+		return r.failed(ctx, err, inv)
+	}
+	defer conn.Close()
+	go func() {
+		io.Copy(conn, r.stdin)
+		if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+			cw.CloseWrite()
+		}
+	}()
+	done := make(chan struct{})
+	go func() {
+		io.Copy(r.stdout, conn)
+		close(done)
+	}()
+	select {
+	case <-done:
+		return 0
+	case <-ctx.Done():
+		conn.Close()
+		<-done
+		return exitFailure
+	}
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+
+	"golang.org/x/term"
+
+	"github.com/amiko-ssh/amiko"
+)
+
+// remote runs the command (joined with spaces, as ssh joins its
+// arguments for the remote shell), the subsystem (-s) or the login
+// shell, with the standard streams connected, and returns the exit
+// status ssh would: the remote status, or 255 for a remote killed by a
+// signal, a session without a status, or a lost connection.
+func (r *runner) remote(ctx context.Context, inv *invocation, ch *chain, log *slog.Logger) int {
+	cfg := inv.cfg
+	client := ch.dest()
+	stdinFD, stdinIsTerm := terminalFD(r.stdin)
+	usePTY := wantPTY(cfg.RequestTTY, len(inv.command) > 0, stdinIsTerm)
+	if cfg.RequestTTY == "yes" && !stdinIsTerm && len(inv.command) == 0 && cfg.LogLevel >= logInfo {
+		fmt.Fprintln(r.stderr, "Pseudo-terminal will not be allocated because stdin is not a terminal.")
+	}
+
+	s, err := client.NewSession(ctx)
+	if err != nil {
+		return r.failed(ctx, err, inv)
+	}
+	defer s.Close()
+	if cfg.ForwardAgent && !ch.changed {
+		if err := s.RequestAgentForwarding(ctx); err != nil {
+			r.infof(cfg)("Agent forwarding request failed: %s", printable(err.Error()))
+		}
+	}
+	if usePTY {
+		p := amiko.PTY{Term: r.getenv("TERM")}
+		if stdinIsTerm {
+			p.Width, p.Height, _ = term.GetSize(stdinFD)
+		}
+		if err := s.RequestPTY(ctx, p); err != nil {
+			// As ssh: the command runs without one.
+			r.infof(cfg)("PTY allocation request failed: %s", printable(err.Error()))
+			usePTY = false
+		}
+	}
+	command := strings.Join(inv.command, " ")
+	switch {
+	case inv.subsystem:
+		log.Debug("amiko: starting subsystem", "name", command)
+		err = s.Subsystem(ctx, command)
+	case command != "":
+		log.Debug("amiko: sending command", "command", command)
+		err = s.Exec(ctx, command)
+	default:
+		log.Debug("amiko: starting the login shell")
+		err = s.Shell(ctx)
+	}
+	if err != nil {
+		return r.failed(ctx, err, inv)
+	}
+
+	restore := func() {}
+	if usePTY && stdinIsTerm {
+		if old, err := term.MakeRaw(stdinFD); err == nil {
+			restore = func() { term.Restore(stdinFD, old) }
+		}
+		stopResize := watchWindowSize(stdinFD, s)
+		defer stopResize()
+	}
+	code := r.stream(ctx, inv, s, log)
+	restore()
+	if usePTY && cfg.LogLevel >= logInfo {
+		fmt.Fprintf(r.stderr, "Connection to %s closed.\n", inv.dest.Host)
+	}
+	return code
+}
+
+// stream connects the standard streams to the session and waits for its
+// end. Stdin is copied until it ends (then EOF is sent) but not waited
+// for: a terminal that is never closed must not keep ssh running after
+// the command exited.
+func (r *runner) stream(ctx context.Context, inv *invocation, s *amiko.Session, log *slog.Logger) int {
+	if inv.stdinNull || r.stdin == nil {
+		s.Stdin().Close()
+	} else {
+		go func() {
+			io.Copy(s.Stdin(), r.stdin)
+			s.Stdin().Close()
+		}()
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); io.Copy(r.stdout, s.Stdout()) }()
+	go func() { defer wg.Done(); io.Copy(r.stderr, s.Stderr()) }()
+	copied := make(chan struct{})
+	go func() { wg.Wait(); close(copied) }()
+	select {
+	case <-copied:
+	case <-ctx.Done():
+		s.Close()
+		<-copied
+		return exitFailure
+	}
+	err := s.Wait()
+	var ee *amiko.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee) && ee.Signal != "":
+		// ssh reports no status for a remote killed by a signal, and
+		// exits 255.
+		log.Debug("amiko: remote command killed by signal", "signal", string(ee.Signal), "core_dumped", ee.CoreDumped)
+		return exitFailure
+	case errors.As(err, &ee):
+		return ee.Status & 0xff
+	case errors.Is(err, amiko.ErrNoExitStatus):
+		log.Debug("amiko: the session ended without an exit status")
+		return exitFailure
+	}
+	return r.failed(ctx, err, inv)
+}
+
+// wantPTY decides about a pty as ssh does (RequestTTY): "auto" asks for
+// one for a shell when stdin is a terminal, "yes" (-t) whenever stdin
+// is a terminal, "force" (-tt) always, "no" (-T) never.
+func wantPTY(mode string, haveCommand, stdinIsTerm bool) bool {
+	switch mode {
+	case "force":
+		return true
+	case "yes":
+		return stdinIsTerm
+	case "no":
+		return false
+	}
+	return !haveCommand && stdinIsTerm
+}
+
+// terminalFD returns r's descriptor if it is a terminal.
+func terminalFD(r io.Reader) (int, bool) {
+	f, ok := r.(*os.File)
+	if !ok {
+		return 0, false
+	}
+	fd := int(f.Fd())
+	return fd, term.IsTerminal(fd)
+}
