@@ -35,8 +35,9 @@ func (c *chain) Close() {
 
 // hopError names the jump host a failure happened on.
 type hopError struct {
-	hop string
-	err error
+	hop  string // as -J named it
+	host string
+	err  error
 }
 
 func (e *hopError) Error() string { return "jump host " + e.hop + ": " + e.err.Error() }
@@ -86,7 +87,7 @@ func (r *runner) connect(ctx context.Context, inv *invocation, log *slog.Logger)
 		if err != nil {
 			ch.Close()
 			if !final {
-				err = &hopError{hop: h.String(), err: err}
+				err = &hopError{hop: h.String(), host: h.Host, err: err}
 			}
 			return nil, err
 		}
@@ -100,7 +101,7 @@ func (r *runner) connect(ctx context.Context, inv *invocation, log *slog.Logger)
 		log.Debug("amiko: opening a channel to the next hop", "through", h.String(), "to", addr)
 		if sock, err = client.Dial(ctx, "tcp", addr); err != nil {
 			ch.Close()
-			return nil, &hopError{hop: h.String(), err: err}
+			return nil, &hopError{hop: h.String(), host: h.Host, err: err}
 		}
 	}
 	return ch, nil

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -18,7 +19,7 @@ type hop struct {
 func (h hop) String() string {
 	s := h.Host
 	if h.Port != 0 {
-		s = "[" + h.Host + "]:" + strconv.Itoa(h.Port)
+		s = net.JoinHostPort(h.Host, strconv.Itoa(h.Port))
 	}
 	if h.User != "" {
 		s = h.User + "@" + s

@@ -44,7 +44,7 @@ func describe(err error, dest string) string {
 	)
 	switch {
 	case errors.As(err, &hop):
-		return "jump host " + hop.hop + ": " + describe(hop.err, hop.hop)
+		return "jump host " + hop.hop + ": " + describe(hop.err, hop.host)
 	case errors.As(err, &opt):
 		return opt.Error()
 	case errors.As(err, &noConn):

@@ -145,6 +145,9 @@ func (r *runner) startForwards(ctx context.Context, inv *invocation, ch *chain, 
 			r.infof(cfg)("Allocated port %s for remote forward to %s", portOf(l.Addr()), target)
 		}
 		f.listeners = append(f.listeners, l)
+		if r.listening != nil {
+			r.listening(spec, l.Addr())
+		}
 		f.wg.Add(1)
 		go f.serve(l, func(remote net.Conn) {
 			d := net.Dialer{Timeout: 30 * time.Second}

@@ -22,8 +22,8 @@ type runner struct {
 	// ask is where passwords, passphrases and host key questions go;
 	// nil when there is no terminal to ask on.
 	ask prompter
-	// listening, if set, is told where each -L forward listens (for
-	// tests, which forward from port 0).
+	// listening, if set, is told where each -L and -R forward listens
+	// (for tests, which forward from port 0).
 	listening func(spec string, addr net.Addr)
 }
 
@@ -47,12 +47,8 @@ func main() {
 }
 
 // run runs the command line args (without the program name) and returns
-// the exit status. It never prompts: there is no terminal to ask on.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
-	return r.run(ctx, args)
-}
-
+// the exit status: main's work, apart from the process, so that tests
+// run it in-process.
 func (r *runner) run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
 		fmt.Fprintln(r.stderr, usage)
