@@ -57,6 +57,8 @@ func (r *runner) run(ctx context.Context, args []string) int {
 	switch args[0] {
 	case "ssh":
 		return r.ssh(ctx, args[1:])
+	case "demo":
+		return r.demo(ctx, args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprintln(r.stdout, usage)
 		return 0
