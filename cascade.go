@@ -32,6 +32,8 @@ type cascade struct {
 	tried    map[string]bool // public key blobs already offered
 	// method is the method that succeeded, with what it used.
 	method string
+	// disabled are the public key algorithms not to sign with.
+	disabled []string
 }
 
 // authenticate runs the cascade within the auth timeout and returns the
@@ -44,7 +46,7 @@ func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user strin
 	}
 	// A deadline in the past interrupts whatever read or write is blocked.
 	stop := context.AfterFunc(ctx, func() { t.NetConn().SetDeadline(time.Unix(1, 0)) })
-	a := &cascade{t: t, user: user, log: c.logger(), tried: map[string]bool{}}
+	a := &cascade{t: t, user: user, log: c.logger(), tried: map[string]bool{}, disabled: opts.DisabledAlgorithms.PublicKeys}
 	err := a.run(opts)
 	if !stop() || ctx.Err() != nil {
 		return "", ctx.Err()
@@ -118,6 +120,51 @@ func (a *cascade) run(opts *ConnectOptions) error {
 		}
 	}
 	return a.failure()
+}
+
+// restrictSigner applies the disabled public key algorithms (paramiko's
+// disabled_algorithms "pubkeys") to signer: an RSA key keeps the
+// rsa-sha2 algorithms left, any other key is usable only if neither its
+// algorithm nor, for a certificate, its key's is disabled. It returns why
+// the key cannot be used, or "".
+func restrictSigner(signer ssh.Signer, disabled []string) (ssh.Signer, string) {
+	if len(disabled) == 0 {
+		return signer, ""
+	}
+	pub := signer.PublicKey()
+	names := []string{pub.Type()}
+	if cert, ok := pub.(*ssh.Certificate); ok {
+		names = append(names, cert.Key.Type())
+	}
+	if len(transport.RemoveDisabled(names, disabled)) < len(names) {
+		return nil, pub.Type() + " is a disabled algorithm"
+	}
+	if pub.Type() != ssh.KeyAlgoRSA && pub.Type() != ssh.CertAlgoRSAv01 {
+		return signer, ""
+	}
+	rsa := []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256}
+	allowed := transport.RemoveDisabled(rsa, disabled)
+	if len(allowed) == len(rsa) {
+		return signer, ""
+	}
+	if len(allowed) == 0 {
+		return nil, "rsa-sha2-512 and rsa-sha2-256 are disabled algorithms"
+	}
+	as, ok := signer.(ssh.AlgorithmSigner)
+	if !ok {
+		return signer, "" // SignatureAlgorithm reports it cannot choose
+	}
+	if ms, ok := signer.(ssh.MultiAlgorithmSigner); ok {
+		allowed = slices.DeleteFunc(allowed, func(a string) bool { return !slices.Contains(ms.Algorithms(), a) })
+		if len(allowed) == 0 {
+			return nil, "the key allows only disabled algorithms"
+		}
+	}
+	restricted, err := ssh.NewSignerWithAlgorithms(as, allowed)
+	if err != nil {
+		return nil, err.Error()
+	}
+	return restricted, ""
 }
 
 // neverAccepted returns why the server cannot accept key, judging by the
@@ -225,7 +272,11 @@ func (a *cascade) tryKey(source string, signer ssh.Signer) (bool, error) {
 	if a.allowed != nil && !slices.Contains(a.allowed, "publickey") {
 		return false, nil
 	}
-	if reason := a.neverAccepted(signer.PublicKey()); reason != "" {
+	signer, reason := restrictSigner(signer, a.disabled)
+	if reason == "" {
+		reason = a.neverAccepted(signer.PublicKey())
+	}
+	if reason != "" {
 		// Offering it would only count towards the server's MaxAuthTries.
 		a.note("publickey", source, errors.New(reason))
 		return false, nil

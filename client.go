@@ -216,13 +216,9 @@ func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOpti
 	}
 	remote := nc.RemoteAddr()
 	cfg.HostKeyCallback = func(key ssh.PublicKey) error { return c.checkHostKey(ctx, name, remote, key) }
-	hctx := ctx
-	if opts.Timeout > 0 {
-		var cancel context.CancelFunc
-		hctx, cancel = context.WithTimeout(ctx, opts.Timeout)
-		defer cancel()
-	}
-	t, err := transport.Client(hctx, nc, cfg)
+	// Timeout bounds the negotiation through cfg.HandshakeTimeout, which
+	// ends it with a *TimeoutError naming the phase.
+	t, err := transport.Client(ctx, nc, cfg)
 	if err != nil {
 		nc.Close()
 		if ctx.Err() != nil {

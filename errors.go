@@ -1,6 +1,7 @@
 package amiko
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"github.com/amiko-ssh/amiko/internal/connection"
@@ -45,10 +46,12 @@ func (e *sshError) Error() string        { return e.err.Error() }
 func (e *sshError) Unwrap() error        { return e.err }
 func (e *sshError) Is(target error) bool { return target == ErrSSH }
 
-// asSSHError wraps err unless it already matches ErrSSH, is a context
-// error, or is a network error.
+// asSSHError wraps err unless it already matches ErrSSH or is the
+// context's error, which callers compare with context.Canceled and
+// context.DeadlineExceeded. A network error during the SSH negotiation
+// is wrapped: paramiko raises SSHException for those too.
 func asSSHError(err error) error {
-	if err == nil || errors.Is(err, ErrSSH) {
+	if err == nil || errors.Is(err, ErrSSH) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	return &sshError{err}

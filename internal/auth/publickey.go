@@ -164,14 +164,16 @@ func SignatureAlgorithm(t Transport, signer ssh.Signer) (string, error) {
 	if _, ok := signer.(ssh.AlgorithmSigner); !ok {
 		return "", &SignerError{KeyType: keyType, Reason: fmt.Sprintf("signer %T cannot sign with rsa-sha2-256 or rsa-sha2-512 (it does not implement ssh.AlgorithmSigner)", signer)}
 	}
-	alg, err := keyAlgorithm(t, keyType)
-	if err != nil {
-		return "", err
+	candidates := rsaAlgorithms
+	if ms, ok := signer.(ssh.MultiAlgorithmSigner); ok {
+		// A signer restricted to some algorithms (ssh.NewSignerWithAlgorithms,
+		// or the user's disabled algorithms) picks among those.
+		candidates = slices.DeleteFunc(slices.Clone(rsaAlgorithms), func(a string) bool { return !slices.Contains(ms.Algorithms(), a) })
+		if len(candidates) == 0 {
+			return "", &SignerError{KeyType: keyType, Reason: fmt.Sprintf("signer allows none of %v", rsaAlgorithms)}
+		}
 	}
-	if ms, ok := signer.(ssh.MultiAlgorithmSigner); ok && !slices.Contains(ms.Algorithms(), underlyingAlgorithm(alg)) {
-		return "", &SignerError{KeyType: keyType, Reason: "signer does not allow " + underlyingAlgorithm(alg)}
-	}
-	return alg, nil
+	return rsaAlgorithm(t, keyType, candidates)
 }
 
 // keyAlgorithm picks the public key algorithm for a key of keyType, as
@@ -180,14 +182,23 @@ func keyAlgorithm(t Transport, keyType string) (string, error) {
 	if keyType != ssh.KeyAlgoRSA && keyType != ssh.CertAlgoRSAv01 {
 		return keyType, nil
 	}
-	choice := ssh.KeyAlgoRSASHA256
+	return rsaAlgorithm(t, keyType, rsaAlgorithms)
+}
+
+// rsaAlgorithm picks the first of candidates that server-sig-algs lists;
+// without server-sig-algs, rsa-sha2-256 if it is a candidate.
+func rsaAlgorithm(t Transport, keyType string, candidates []string) (string, error) {
+	choice := candidates[0]
+	if slices.Contains(candidates, ssh.KeyAlgoRSASHA256) {
+		choice = ssh.KeyAlgoRSASHA256
+	}
 	if v, ok := t.Extension("server-sig-algs"); ok {
 		allowed := strings.Split(string(v), ",")
-		i := slices.IndexFunc(rsaAlgorithms, func(a string) bool { return slices.Contains(allowed, a) })
+		i := slices.IndexFunc(candidates, func(a string) bool { return slices.Contains(allowed, a) })
 		if i < 0 {
-			return "", &SignerError{KeyType: keyType, Reason: fmt.Sprintf("the server accepts none of %v (server-sig-algs %q)", rsaAlgorithms, v)}
+			return "", &SignerError{KeyType: keyType, Reason: fmt.Sprintf("the server accepts none of %v (server-sig-algs %q)", candidates, v)}
 		}
-		choice = rsaAlgorithms[i]
+		choice = candidates[i]
 	}
 	if keyType == ssh.CertAlgoRSAv01 {
 		return choice + "-cert-v01@openssh.com", nil
