@@ -35,8 +35,10 @@ type ConnectOptions struct {
 	KeyFilenames []string
 
 	// Timeout bounds the TCP connect to each address and the SSH
-	// negotiation after it. Zero means none (paramiko's timeout=None);
-	// the context's deadline applies as well.
+	// negotiation after it (a *TimeoutError). Zero means none for the
+	// TCP connect (paramiko's timeout=None), while the negotiation keeps
+	// the transport's 15 s bound; the context's deadline applies as
+	// well.
 	Timeout time.Duration
 	// BannerTimeout bounds the wait for the server's version line. Zero
 	// means paramiko's 15 seconds; negative means none.
