@@ -133,32 +133,8 @@ func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Co
 	client.SetLogger(log.With("host", h.Host))
 
 	user := r.userFor(h)
-	o := &amiko.ConnectOptions{
-		Port:                 portOr22(h.Port),
-		Username:             user,
-		Timeout:              cfg.ConnectTimeout,
-		BannerTimeout:        cfg.BannerTimeout,
-		Compress:             cfg.Compression,
-		Sock:                 sock,
-		GSSAuth:              cfg.GSSAPIAuth,
-		GSSKex:               cfg.GSSAPIKeyExchange,
-		DisableGSSDelegation: !cfg.GSSAPIDelegate,
-		GSSHost:              cfg.GSSAPIServerIdentity,
-		DisabledAlgorithms:   disabled,
-		Passphrase:           r.getenv("AMIKO_PASSPHRASE"),
-		// OpenSSH offers agent keys unless IdentitiesOnly, and the
-		// default key files only when no IdentityFile is given.
-		DisableAgent:        cfg.IdentitiesOnly || !cfg.PubkeyAuth,
-		DisableKeyDiscovery: len(cfg.IdentityFiles) > 0 || !cfg.PubkeyAuth,
-	}
-	if cfg.ServerAliveInterval > 0 && cfg.ServerAliveCountMax > 0 {
-		o.KeepaliveInterval, o.KeepaliveCountMax = cfg.ServerAliveInterval, cfg.ServerAliveCountMax
-	}
-	if cfg.PubkeyAuth {
-		for _, f := range cfg.IdentityFiles {
-			o.KeyFilenames = append(o.KeyFilenames, expandTokens(f, h.Host, o.Port, user, home))
-		}
-	}
+	o := r.connectOptions(cfg, h, user, home)
+	o.Sock, o.DisabledAlgorithms = sock, disabled
 	if ask != nil {
 		o.PassphraseCallback = func(file string) (string, error) {
 			s, err := ask.ReadSecret(fmt.Sprintf("Enter passphrase for key '%s': ", file))
@@ -206,6 +182,38 @@ func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Co
 		log.Debug("amiko: authenticated", "host", h.Host, "server", info.ServerVersion)
 	}
 	return client, store.hostKeyChanged(), nil
+}
+
+// connectOptions maps the config to the library's options for hop h,
+// but for the callbacks, the sock and the algorithms.
+func (r *runner) connectOptions(cfg *config, h hop, user, home string) *amiko.ConnectOptions {
+	o := &amiko.ConnectOptions{
+		Port:                 portOr22(h.Port),
+		Username:             user,
+		Timeout:              cfg.ConnectTimeout,
+		BannerTimeout:        cfg.BannerTimeout,
+		Compress:             cfg.Compression,
+		GSSAuth:              cfg.GSSAPIAuth,
+		GSSKex:               cfg.GSSAPIKeyExchange,
+		DisableGSSDelegation: !cfg.GSSAPIDelegate,
+		GSSHost:              cfg.GSSAPIServerIdentity,
+		Passphrase:           r.getenv("AMIKO_PASSPHRASE"),
+		// OpenSSH offers agent keys unless IdentitiesOnly, and the
+		// default key files only when no IdentityFile is given.
+		DisableAgent:        cfg.IdentitiesOnly || !cfg.PubkeyAuth,
+		DisableKeyDiscovery: len(cfg.IdentityFiles) > 0 || !cfg.PubkeyAuth,
+	}
+	// ServerAliveCountMax=0 means "never give up" in OpenSSH; the
+	// library cannot probe without a limit, so there are no probes.
+	if cfg.ServerAliveInterval > 0 && cfg.ServerAliveCountMax > 0 {
+		o.KeepaliveInterval, o.KeepaliveCountMax = cfg.ServerAliveInterval, cfg.ServerAliveCountMax
+	}
+	if cfg.PubkeyAuth {
+		for _, f := range cfg.IdentityFiles {
+			o.KeyFilenames = append(o.KeyFilenames, expandTokens(f, h.Host, o.Port, user, home))
+		}
+	}
+	return o
 }
 
 // errKbdInteractiveOff ends authentication that reached

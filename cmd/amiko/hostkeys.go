@@ -23,24 +23,31 @@ type knownHostsFiles struct {
 	hash bool
 }
 
-// loadKnownHostsFiles reads the files the config names. Missing files
-// are empty, as in OpenSSH; a new key creates the first user file.
+// loadKnownHostsFiles reads the files the config names ("none" names
+// none). Missing files are empty, as in OpenSSH; a new key creates the
+// first user file.
 func loadKnownHostsFiles(c *config, home string) (*knownHostsFiles, error) {
 	k := &knownHostsFiles{hash: c.HashKnownHosts}
 	for _, p := range c.GlobalKnownHostsFiles {
+		if p == "none" {
+			continue
+		}
 		f, err := knownhosts.Load(expandTilde(p, home))
 		if err != nil {
 			return nil, err
 		}
 		k.all = append(k.all, f)
 	}
-	for i, p := range c.UserKnownHostsFiles {
+	for _, p := range c.UserKnownHostsFiles {
+		if p == "none" {
+			continue
+		}
 		f, err := knownhosts.Load(expandTilde(p, home))
 		if err != nil {
 			return nil, err
 		}
 		k.all = append(k.all, f)
-		if i == 0 {
+		if k.save == nil {
 			k.save = f
 		}
 	}
