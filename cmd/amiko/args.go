@@ -17,8 +17,8 @@ type invocation struct {
 	stdioTarget string // -W host:port: stdin and stdout to a connection through the server
 }
 
-const sshUsage = `usage: amiko ssh [-46AaCgKkNnqsTtvx] [-c cipher_spec] [-e escape_char]
-           [-F configfile] [-i identity_file] [-J destination]
+const sshUsage = `usage: amiko ssh [-AaCgKkNnqsTtvx] [-c cipher_spec] [-e escape_char]
+           [-F none] [-i identity_file] [-J destination]
            [-L [bind_address:]port:host:hostport] [-l login_name] [-m mac_spec]
            [-o option] [-p port] [-R [bind_address:]port:host:hostport]
            [-W host:port] destination [command [argument ...]]`

@@ -37,6 +37,9 @@ Run "amiko ssh" without arguments for its usage.`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	// The first signal ends the run gracefully; a second one, should
+	// that hang, kills the process as usual.
+	context.AfterFunc(ctx, stop)
 	r := &runner{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
 	if hasTTY() {
 		r.ask = ttyPrompter{path: "/dev/tty", done: ctx.Done()}

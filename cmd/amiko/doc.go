@@ -1,0 +1,155 @@
+// Command amiko is the command-line tool of the amiko SSH library.
+//
+//	amiko ssh [options] destination [command [argument ...]]
+//	amiko demo
+//
+// # amiko ssh
+//
+// amiko ssh connects to an SSH server, runs a command or a shell, and
+// exits with the remote command's exit status, as OpenSSH's ssh does. Its
+// options are OpenSSH's, with OpenSSH's meaning, where OpenSSH has them:
+//
+//	amiko ssh [-AaCgKkNnqsTtvx] [-c ciphers] [-m macs] [-i identity_file]...
+//	          [-J [user@]host[:port][,...]] [-L [bind_address:]port:host:hostport]...
+//	          [-R [bind_address:]port:host:hostport]... [-l user] [-p port]
+//	          [-o Option=value]... [-W host:port] [-F none] [-e escape_char]
+//	          destination [command [argument ...]]
+//
+// The destination is [user@]host or ssh://[user@]host[:port]. Options may
+// also follow the destination, up to the first word of the command; "--"
+// ends them. The command's words are joined with spaces and run by the
+// remote user's shell, so quoting works as with ssh.
+//
+// With a command, amiko runs it with its standard input, output and error
+// connected to amiko's (stderr kept apart from stdout). Without one it
+// starts the login shell, on a pseudo-terminal when stdin is a terminal:
+// the local terminal is put in raw mode for the session and restored after
+// it, and window size changes (SIGWINCH) are passed on. -t asks for a
+// pseudo-terminal for a command when stdin is a terminal, -tt always,
+// -T never. -n reads stdin from /dev/null. -s runs the command as a
+// subsystem (such as sftp). -N runs nothing: the connection is held for
+// the forwardings until amiko is interrupted. -W host:port connects stdin
+// and stdout to host:port through the server, for use as another ssh's
+// ProxyCommand.
+//
+// Forwarding: -L listens locally and connects through the server, -R asks
+// the server to listen and connects from here; the bind address defaults
+// to the loopback (-g, GatewayPorts=yes: every address for -L), a port of
+// 0 is chosen by the listener and printed. A forwarding that cannot be
+// set up is a warning, or the end of the run with
+// ExitOnForwardFailure=yes. -A forwards the agent at SSH_AUTH_SOCK (-a
+// does not). -J connects through jump hosts, each [user@]host[:port] or
+// an ssh:// URI, comma-separated, each reached through the one before.
+//
+// # Options (-o)
+//
+// Names are case-insensitive; the value follows "=" or white space. As in
+// ssh_config(5), the first value given for an option wins (so "-l bob
+// alice@host" logs in as bob), except for the flags that OpenSSH applies
+// directly (-A, -a, -C, -c, -m, -J, -K, -k, -g, -t, -T, -v, -q), and
+// IdentityFile, LocalForward and RemoteForward, which accumulate.
+//
+//	HostName, Port, User                    where to connect, as whom
+//	IdentityFile                            a private key file (~ and %d %h %p %r expanded);
+//	                                        giving one turns off the default ~/.ssh/id_* files
+//	IdentitiesOnly                          yes: no keys from the agent
+//	StrictHostKeyChecking                   see below (default ask)
+//	UserKnownHostsFile                      files, space-separated (default ~/.ssh/known_hosts);
+//	                                        the first receives new keys; /dev/null and none work
+//	GlobalKnownHostsFile                    read-only files (default /etc/ssh/ssh_known_hosts)
+//	HostKeyAlias                            the name to look the host key up under
+//	HashKnownHosts                          yes: new known_hosts names are hashed
+//	ConnectTimeout                          bounds the TCP connect and the SSH negotiation
+//	BannerTimeout                           amiko's: bounds the wait for the server's
+//	                                        version line (default 15s; 0 means none)
+//	BatchMode                               yes: never prompt
+//	PasswordAuthentication                  no: no password
+//	KbdInteractiveAuthentication            no: no keyboard-interactive prompts
+//	PubkeyAuthentication                    no: no keys at all
+//	KexAlgorithms, Ciphers, MACs,           OpenSSH's list syntax: "a,b" replaces,
+//	HostKeyAlgorithms,                      "+a" appends, "-a" removes (* and ? patterns),
+//	PubkeyAcceptedAlgorithms                "^a" prepends; see Limits
+//	Compression                             yes: zlib@openssh.com (also -C)
+//	GSSAPIAuthentication, GSSAPIKeyExchange, GSSAPIDelegateCredentials, GSSAPIServerIdentity
+//	                                        passed to the library, which does not
+//	                                        implement GSS-API yet: asking for it fails
+//	ServerAliveInterval, ServerAliveCountMax
+//	                                        keepalives; the connection ends after
+//	                                        more than CountMax unanswered ones
+//	                                        (CountMax 0: no keepalives)
+//	ProxyCommand                            run with sh -c (%h %p %r %% expanded); its stdin
+//	                                        and stdout carry the connection (none: off)
+//	ProxyJump                               as -J (none: off)
+//	ForwardAgent, LocalForward, RemoteForward, GatewayPorts, ExitOnForwardFailure
+//	RequestTTY                              auto, yes (-t), force (-tt), no (-T)
+//	LogLevel                                QUIET (-q), ..., INFO, VERBOSE, DEBUG1-3 (-v, -vv, -vvv)
+//
+// Other OpenSSH options and flags are refused with a message naming them,
+// never ignored.
+//
+// # Host keys
+//
+// The host key is looked up in GlobalKnownHostsFile and
+// UserKnownHostsFile together (hashed names, patterns, @cert-authority
+// and @revoked lines as OpenSSH reads them), under "host" for port 22 and
+// "[host]:port" otherwise, or under HostKeyAlias. A listed key is
+// accepted and a revoked one refused. For a host that is not listed,
+// StrictHostKeyChecking decides:
+//
+//	yes         refuse
+//	ask         ask on the terminal (yes, no, or the fingerprint), and refuse
+//	            when there is no terminal or BatchMode=yes (the default)
+//	accept-new  add the key to the first UserKnownHostsFile, and go on
+//	no          the same
+//
+// A host that is listed with other keys is refused in every mode but
+// "no", which, as in OpenSSH, lets the connection go on after a loud
+// warning, with password and keyboard-interactive authentication, agent
+// forwarding and port forwarding switched off, and known_hosts unchanged.
+//
+// # Authentication
+//
+// Keys are tried first: the -i files, then the agent's keys
+// (SSH_AUTH_SOCK), then, when no -i is given, ~/.ssh/id_rsa, id_ecdsa and
+// id_ed25519 (each with its -cert.pub). Then the password:
+// from the environment variable AMIKO_PASSWORD if set, else from a prompt
+// on the terminal (/dev/tty); then keyboard-interactive prompts. An
+// encrypted key's passphrase comes from AMIKO_PASSPHRASE, else from a
+// prompt. With BatchMode=yes nothing is asked. -v logs each attempt, never
+// a secret.
+//
+// # Exit status and errors
+//
+// amiko ssh exits with the remote command's status. It exits 255 when the
+// remote command was killed by a signal or sent no status, as ssh does,
+// and when amiko itself fails: a connection, host key or authentication
+// failure then prints one line on stderr, such as
+//
+//	amiko ssh: connect to host example.com port 22: Connection refused
+//	amiko ssh: alice@example.com: Permission denied (publickey,password). Tried: publickey (/home/alice/.ssh/id_ed25519): refused by the server; ...
+//
+// Text that comes from the server is printed with control characters
+// replaced.
+//
+// # Limits
+//
+// amiko reads no ssh_config file (only -F none is accepted). Jump hosts
+// therefore use the command line's credentials and host key settings,
+// where OpenSSH would read theirs from ssh_config; HostKeyAlias applies
+// to the destination only. The algorithm options can only remove
+// algorithms from amiko's defaults: a list that adds one amiko knows but
+// does not offer by default (a legacy algorithm such as ssh-rsa or
+// aes128-cbc) is an error, and the order a list gives is not kept.
+// Escape sequences (~.), X11 forwarding, dynamic (SOCKS) forwarding,
+// connection multiplexing and -4/-6 are not implemented.
+//
+// # amiko demo
+//
+// amiko demo starts an SSH server inside the process on 127.0.0.1, with
+// keys generated in a temporary directory, and walks through connecting
+// to it as the library does, printing each step: an unknown host refused
+// by the default policy, auto-add writing known_hosts, a changed key
+// refused, key authentication, password fallback, a command with its exit
+// status, and an SFTP upload and download checked by SHA-256. It needs no
+// SSH server on the machine, and exits 1 if any step fails.
+package main
