@@ -165,6 +165,9 @@ func TestAlgorithmsNegotiated(t *testing.T) {
 			t.Errorf("-v output lacks %s", want)
 		}
 	}
+	// PubkeyAcceptedAlgorithms without the key's type: it is not offered.
+	r = e.run("", e.args(s, "-o", "PubkeyAcceptedAlgorithms=-ssh-ed25519", "127.0.0.1", "true")...)
+	wantOneFailureLine(t, r, "Permission denied")
 	// A list the library cannot honour is one clear line.
 	r = e.run("", e.args(s, "-c", "+aes128-cbc", "127.0.0.1", "true")...)
 	wantOneFailureLine(t, r, "aes128-cbc cannot be enabled")

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -109,4 +110,37 @@ func TestProxyCommand(t *testing.T) {
 	// A proxy command that fails ends in one line.
 	r = e.run("", e.args(dest, "-o", "ProxyCommand=exit 3", "127.0.0.1", "true")...)
 	wantOneFailureLine(t, r, "")
+}
+
+// TestBinaryInterrupted: SIGINT ends a running command's session, and
+// amiko exits 255 as ssh does, at once rather than when the command ends.
+func TestBinaryInterrupted(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.server(sshtest.Options{})
+	e.trust(s)
+	bin := amikoBinary(t)
+	cmd := exec.Command(bin, append([]string{"ssh"}, e.args(s, "127.0.0.1", "echo started; exec sleep 600")...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill() // a hang guard
+	line := make([]byte, len("started\n"))
+	if _, err := io.ReadFull(stdout, line); err != nil || string(line) != "started\n" {
+		t.Fatalf("read %q, %v", line, err)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 255 {
+		t.Errorf("after SIGINT: %v, want exit status 255", err)
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("stderr %q, want nothing", stderr.String())
+	}
 }
