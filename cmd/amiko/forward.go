@@ -54,7 +54,7 @@ func (f *forwards) stop() {
 	f.wg.Wait()
 }
 
-// errForwardFailed ends the run when a forwarding could not be set up
+// forwardError ends the run when a forwarding could not be set up
 // and ExitOnForwardFailure is set.
 type forwardError struct {
 	kind, spec string
