@@ -1,0 +1,140 @@
+// Command bench measures amiko against the SSH clients a user could pick
+// instead (OpenSSH's ssh, golang.org/x/crypto/ssh, paramiko), side by side
+// in one run, against servers it starts itself on 127.0.0.1: OpenSSH's
+// sshd (one "sshd -i" per connection, as internal/sshtest runs it),
+// dropbear, and an x/crypto/ssh server in a process of its own
+// (bench/xsshserver), with the delay-line proxy of internal/latency in
+// front of them for the runs at 50 ms round-trip time.
+//
+// Run it with scripts/bench, which installs the peers, builds the client
+// programs (bench/amikoclient, bench/xsshclient; paramiko's is
+// bench/paramiko_client.py) and passes -bin. It needs root: sshd and
+// dropbear switch to the test account, amikotest.
+//
+// It prints a table of each peer's figure and amiko's ratio to it, and
+// writes the results as JSON and as an SVG chart to -out. What each
+// figure means is in BENCHMARKS.md.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config is what a mode (quick or full) measures.
+type config struct {
+	mode        string
+	size        int64         // bytes per loopback transfer
+	window      time.Duration // per transfer at 50 ms RTT
+	ciphers50   []cipherSpec  // the ciphers measured at 50 ms
+	reps        int           // loopback transfers per figure; the best counts
+	connects    int           // connections per connect figure
+	timeout     time.Duration // hang guard per transfer
+	fanout      int           // connections at once; 0 skips
+	sftpSize    int64         // 0 skips
+	compression int64         // bytes of text-like data; 0 skips
+}
+
+type cipherSpec struct{ cipher, mac string }
+
+var ciphers = []cipherSpec{
+	{"aes128-gcm@openssh.com", ""},
+	{"chacha20-poly1305@openssh.com", ""},
+	{"aes128-ctr", "hmac-sha2-256-etm@openssh.com"},
+}
+
+// label is how a cipher is named in tables.
+func (c cipherSpec) label() string {
+	name := strings.TrimSuffix(c.cipher, "@openssh.com")
+	if c.mac != "" {
+		name += "+" + strings.TrimSuffix(strings.TrimPrefix(c.mac, "hmac-"), "@openssh.com")
+	}
+	return name
+}
+
+var modes = map[string]config{
+	"quick": {
+		mode: "quick", size: 256 << 20, window: 3 * time.Second,
+		ciphers50: ciphers[:1], reps: 2, connects: 10, timeout: 90 * time.Second,
+	},
+	"full": {
+		mode: "full", size: 2 << 30, window: 8 * time.Second,
+		ciphers50: ciphers, reps: 2, connects: 30, timeout: 5 * time.Minute,
+		fanout: 1000, sftpSize: 1 << 30, compression: 200 << 20,
+	},
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "sink" {
+		sinkMain(os.Args[2:])
+		return
+	}
+	quick := flag.Bool("quick", false, "the quick mode: smaller transfers, fewer repetitions (under ~3 minutes)")
+	bin := flag.String("bin", "", "directory of the client programs (default: this program's)")
+	out := flag.String("out", "bench/results", "directory for the JSON results and the chart")
+	only := flag.String("only", "", "comma-separated parts to run: loopback,rtt50,connect,fanout,sftp,compression (default: all)")
+	command := flag.String("command", "", "the command line to record in the results")
+	keep := flag.Bool("keep", false, "keep the run's temporary directory (server logs, configuration, keys), for debugging")
+	nice := flag.Int("nice", -10, "scheduling priority of the benchmark and everything it starts (servers, clients)")
+	flag.Parse()
+
+	// The machine may be shared: a higher priority keeps other work from
+	// landing on one client's run and not another's. Everything started
+	// from here inherits it, servers and clients alike.
+	if err := syscall.Setpriority(syscall.PRIO_PROCESS, 0, *nice); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: cannot set priority %d: %v\n", *nice, err)
+	}
+
+	cfg := modes["full"]
+	if *quick {
+		cfg = modes["quick"]
+	}
+	if *bin == "" {
+		self, err := os.Executable()
+		if err != nil {
+			fatal(err)
+		}
+		*bin = filepath.Dir(self)
+	}
+	if *command == "" {
+		*command = strings.Join(os.Args, " ")
+	}
+	parts := map[string]bool{}
+	for _, p := range strings.Split(*only, ",") {
+		if p != "" {
+			parts[p] = true
+		}
+	}
+	b, err := newBench(cfg, *bin, parts)
+	if err != nil {
+		fatal(err)
+	}
+	res := b.run(*command)
+	b.f.keep = *keep
+	b.close()
+
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fatal(err)
+	}
+	if err := res.write(*out); err != nil {
+		fatal(err)
+	}
+	fmt.Println()
+	fmt.Print(res.markdown())
+	if len(res.Errors) > 0 {
+		fmt.Fprintf(os.Stderr, "\n%d measurements failed:\n  %s\n", len(res.Errors), strings.Join(res.Errors, "\n  "))
+		os.Exit(1)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"net"
+	"path/filepath"
+)
+
+// python is Debian's interpreter, which has python3-paramiko; a python3
+// earlier on PATH (pyenv, a virtualenv) may not.
+const python = "/usr/bin/python3"
+
+// peer is one client under measurement. Each is a program of its own
+// with the same contract: connect to an address, run a command with
+// standard input, output and error wired through, exit with its status.
+type peer struct {
+	name  string // short, for JSON and file names
+	label string // for tables and charts
+	// argv returns the command line running command on addr. With
+	// cipher and mac set, the client is told to use them (the servers
+	// offer nothing else anyway).
+	argv func(f *fixture, addr, cipher, mac, command string) []string
+	// loops says the program has the connect loop (-count, -report):
+	// everything but ssh, whose unit of work is a process.
+	loops bool
+	// ciphers it implements, of the ones measured; nil means all.
+	ciphers []string
+}
+
+var peers = []peer{
+	{name: "amiko", label: "amiko", loops: true, argv: goClient("amikoclient")},
+	{name: "openssh", label: "OpenSSH ssh", argv: sshArgv},
+	{name: "xssh", label: "x/crypto/ssh", loops: true, argv: goClient("xsshclient")},
+	// paramiko 2.12 has neither AES-GCM nor chacha20-poly1305.
+	{name: "paramiko", label: "paramiko", loops: true, argv: paramikoArgv, ciphers: []string{"aes128-ctr"}},
+}
+
+func (p peer) supports(cipher string) bool {
+	if p.ciphers == nil {
+		return true
+	}
+	for _, c := range p.ciphers {
+		if c == cipher {
+			return true
+		}
+	}
+	return false
+}
+
+func goClient(program string) func(f *fixture, addr, cipher, mac, command string) []string {
+	return func(f *fixture, addr, _, _, command string) []string {
+		return []string{filepath.Join(f.bin, program), "-addr", addr, "-user", benchUser,
+			"-key", f.userKey, "-known-hosts", f.known, command}
+	}
+}
+
+func paramikoArgv(f *fixture, addr, _, _, command string) []string {
+	return []string{python, "-W", "ignore", filepath.Join(f.bin, "paramiko_client.py"), "-addr", addr,
+		"-user", benchUser, "-key", f.userKey, "-known-hosts", f.known, command}
+}
+
+// sshArgv runs OpenSSH's ssh with nothing from the machine's or root's
+// configuration: no config file, agent, multiplexing or other keys.
+func sshArgv(f *fixture, addr, cipher, mac, command string) []string {
+	host, port, _ := net.SplitHostPort(addr)
+	a := []string{"ssh", "-F", "/dev/null", "-T",
+		"-o", "BatchMode=yes",
+		"-o", "UserKnownHostsFile=" + f.known,
+		"-o", "GlobalKnownHostsFile=/dev/null",
+		"-o", "StrictHostKeyChecking=yes",
+		"-o", "UpdateHostKeys=no",
+		"-o", "IdentitiesOnly=yes",
+		"-o", "IdentityAgent=none",
+		"-o", "ControlMaster=no",
+		"-o", "ControlPath=none",
+		"-o", "Compression=no",
+		"-o", "LogLevel=ERROR",
+		"-i", f.userKey, "-l", benchUser, "-p", port}
+	if cipher != "" {
+		a = append(a, "-c", cipher)
+	}
+	if mac != "" {
+		a = append(a, "-m", mac)
+	}
+	return append(a, host, command)
+}
+
+// loopArgv turns a client's command line into its connect loop's.
+func loopArgv(argv []string, count int, report string) []string {
+	n := len(argv) - 1 // the command is last
+	out := append([]string{}, argv[:n]...)
+	out = append(out, "-count", itoa(count), "-report", report)
+	return append(out, argv[n])
+}

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// results is one run, as written to JSON.
+type results struct {
+	Date          string            `json:"date"`
+	Mode          string            `json:"mode"`
+	Command       string            `json:"command"`
+	Machine       machine           `json:"machine"`
+	Versions      map[string]string `json:"versions"`
+	Settings      settings          `json:"settings"`
+	LoopbackRTTMS float64           `json:"loopback_rtt_ms"`
+	RTTMS         float64           `json:"rtt_ms"` // through the proxy, by ping-pong
+	Transfers     []transferRow     `json:"transfers"`
+	Connects      []connectRow      `json:"connects"`
+	Errors        []string          `json:"errors,omitempty"`
+}
+
+type machine struct {
+	CPUs    int    `json:"cpus"`
+	Model   string `json:"model"`
+	Kernel  string `json:"kernel"`
+	LoadAvg string `json:"loadavg_at_start"`
+}
+
+type settings struct {
+	TransferBytes int64  `json:"transfer_bytes"`
+	Window50ms    string `json:"window_50ms"`
+	Reps          int    `json:"reps"`
+	Connects      int    `json:"connects"`
+}
+
+type transferRow struct {
+	Direction string     `json:"direction"`
+	Cipher    string     `json:"cipher"`
+	Link      string     `json:"link"` // "loopback" or "50ms"
+	Peer      string     `json:"peer"`
+	Best      transfer   `json:"best"` // the fastest of Runs
+	Runs      []transfer `json:"runs"`
+}
+
+type connectRow struct {
+	Server     string   `json:"server"`
+	Peer       string   `json:"peer"`
+	Loopback   connects `json:"loopback"`
+	At50       connects `json:"at_50ms"`
+	RoundTrips float64  `json:"round_trips"` // (median at 50 ms - median on loopback) / RTT
+}
+
+func newResults(cfg config, command string) *results {
+	r := &results{
+		Date:    time.Now().Format(time.RFC3339),
+		Mode:    cfg.mode,
+		Command: command,
+		Machine: machine{
+			CPUs:    runtime.NumCPU(),
+			Model:   cpuModel(),
+			Kernel:  strings.TrimSpace(output("uname", "-r")),
+			LoadAvg: strings.TrimSpace(readFile("/proc/loadavg")),
+		},
+		Versions: versions(),
+		Settings: settings{TransferBytes: cfg.size, Window50ms: cfg.window.String(), Reps: cfg.reps, Connects: cfg.connects},
+	}
+	return r
+}
+
+// cpuModel is lscpu's "Model name".
+func cpuModel() string {
+	for _, l := range strings.Split(output("lscpu"), "\n") {
+		if v, ok := strings.CutPrefix(l, "Model name:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+func versions() map[string]string {
+	v := map[string]string{
+		"go":       runtime.Version(),
+		"openssh":  firstLine(output("ssh", "-V")),
+		"dropbear": firstLine(output("/usr/sbin/dropbear", "-V")),
+		"paramiko": strings.TrimSpace(output(python, "-c", "import paramiko; print(paramiko.__version__)")),
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range info.Deps {
+			if d.Path == "golang.org/x/crypto" {
+				v["x/crypto"] = d.Version
+			}
+		}
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				v["amiko"] = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					v["amiko_modified"] = "true"
+				}
+			}
+		}
+	}
+	return v
+}
+
+func output(name string, args ...string) string {
+	out, _ := exec.Command(name, args...).CombinedOutput()
+	return string(out)
+}
+
+func readFile(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return l
+}
+
+// write writes <mode>.json, <mode>.svg and <mode>.md into dir.
+func (r *results) write(dir string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, r.Mode+".json"), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, r.Mode+".svg"), []byte(r.svg()), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, r.Mode+".md"), []byte(r.markdown()), 0o644)
+}
+
+func (r *results) transfer(link, dir, cipher, peer string) (transfer, bool) {
+	for _, t := range r.Transfers {
+		if t.Link == link && t.Direction == dir && t.Cipher == cipher && t.Peer == peer {
+			return t.Best, true
+		}
+	}
+	return transfer{}, false
+}
+
+func (r *results) connect(server, peer string) (connectRow, bool) {
+	for _, c := range r.Connects {
+		if c.Server == server && c.Peer == peer {
+			return c, true
+		}
+	}
+	return connectRow{}, false
+}
+
+// markdown is the table: each peer's figure, and amiko's ratio to it,
+// written so that above 1 always means amiko is ahead.
+func (r *results) markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s mode, %s, %d CPUs (%s), sshd %s.\n\n", r.Mode, r.Date, r.Machine.CPUs, r.Machine.Model, r.Versions["openssh"])
+	b.WriteString("| workload | amiko |")
+	for _, p := range peers[1:] {
+		fmt.Fprintf(&b, " %s | ratio |", p.label)
+	}
+	b.WriteString("\n| --- | --- |")
+	for range peers[1:] {
+		b.WriteString(" --- | --- |")
+	}
+	b.WriteString("\n")
+
+	row := func(name string, cell func(peer string) (string, float64, bool), higherBetter bool) {
+		a, av, aok := cell("amiko")
+		if !aok {
+			a = "n/a"
+		}
+		fmt.Fprintf(&b, "| %s | %s |", name, a)
+		for _, p := range peers[1:] {
+			s, v, ok := cell(p.name)
+			if !ok {
+				b.WriteString(" n/a | |")
+				continue
+			}
+			ratio := ""
+			if aok && av > 0 && v > 0 {
+				q := av / v
+				if !higherBetter {
+					q = v / av
+				}
+				ratio = fmt.Sprintf("%.2fx", q)
+			}
+			fmt.Fprintf(&b, " %s | %s |", s, ratio)
+		}
+		b.WriteString("\n")
+	}
+
+	for _, link := range []string{"loopback", "50ms"} {
+		for _, dir := range []string{"download", "upload"} {
+			for _, c := range ciphers {
+				if _, ok := r.transfer(link, dir, c.label(), "amiko"); !ok {
+					if _, ok := r.transfer(link, dir, c.label(), "openssh"); !ok {
+						continue
+					}
+				}
+				name := fmt.Sprintf("%s %s, %s", dir, c.label(), link)
+				row(name, func(peer string) (string, float64, bool) {
+					t, ok := r.transfer(link, dir, c.label(), peer)
+					if !ok {
+						return "", 0, false
+					}
+					s := fmt.Sprintf("%.0f MB/s", t.MBps)
+					if t.ServerCPU > 0 {
+						s += fmt.Sprintf(" (sshd %.0f%%)", 100*t.ServerCPU)
+					}
+					if t.TimedOut {
+						s += " (timed out)"
+					}
+					return s, t.MBps, true
+				}, true)
+			}
+		}
+	}
+	for _, server := range []string{"dropbear", "xssh"} {
+		if _, ok := r.connect(server, "amiko"); !ok {
+			continue
+		}
+		row(fmt.Sprintf("connect+auth+exec, %s, loopback", server), func(peer string) (string, float64, bool) {
+			c, ok := r.connect(server, peer)
+			return fmt.Sprintf("%.1f ms", c.Loopback.MedianMS), c.Loopback.MedianMS, ok
+		}, false)
+		row(fmt.Sprintf("connect+auth+exec, %s, 50 ms RTT", server), func(peer string) (string, float64, bool) {
+			c, ok := r.connect(server, peer)
+			return fmt.Sprintf("%.0f ms", c.At50.MedianMS), c.At50.MedianMS, ok
+		}, false)
+		row(fmt.Sprintf("round trips, %s", server), func(peer string) (string, float64, bool) {
+			c, ok := r.connect(server, peer)
+			return fmt.Sprintf("%.2f", c.RoundTrips), c.RoundTrips, ok
+		}, false)
+		row(fmt.Sprintf("client CPU per connection, %s", server), func(peer string) (string, float64, bool) {
+			c, ok := r.connect(server, peer)
+			return fmt.Sprintf("%.1f ms", c.Loopback.CPUMS), c.Loopback.CPUMS, ok
+		}, false)
+	}
+	b.WriteString("\nratio: amiko's advantage over the peer (above 1: amiko is ahead): amiko/peer for throughput, peer/amiko for time, round trips and CPU.\n")
+	fmt.Fprintf(&b, "RTT through the proxy by ping-pong: %.2f ms. Transfers: %s on loopback", r.RTTMS, sizeName(r.Settings.TransferBytes))
+	if r.Settings.Reps > 1 {
+		fmt.Fprintf(&b, ", best of %d", r.Settings.Reps)
+	}
+	fmt.Fprintf(&b, "; at 50 ms, %s from the first byte. Connect: median of %d.\n", r.Settings.Window50ms, r.Settings.Connects)
+	return b.String()
+}
+
+func sizeName(n int64) string {
+	if n >= 1<<30 {
+		return fmt.Sprintf("%d GiB", n>>30)
+	}
+	return fmt.Sprintf("%d MiB", n>>20)
+}

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/amiko-ssh/amiko/internal/latency"
+)
+
+// oneWay is the delay the proxy adds each way: a 50 ms round trip.
+const oneWay = 25 * time.Millisecond
+
+// bench holds one run's servers and what it measured.
+type bench struct {
+	cfg   config
+	parts map[string]bool
+	f     *fixture
+	seq   int // for runFile
+
+	sshds    map[string]*sshd // by cipher
+	proxies  []*latency.Proxy
+	daemons  []*daemon
+	progress *os.File
+}
+
+func newBench(cfg config, bin string, parts map[string]bool) (*bench, error) {
+	f, err := newFixture(bin)
+	if err != nil {
+		return nil, err
+	}
+	b := &bench{cfg: cfg, parts: parts, f: f, sshds: map[string]*sshd{}, progress: os.Stderr}
+	for _, c := range ciphers {
+		extra := []string{"Ciphers " + c.cipher}
+		if c.mac != "" {
+			extra = append(extra, "MACs "+c.mac)
+		}
+		s, err := startSSHD(f, c.label(), extra...)
+		if err != nil {
+			b.close()
+			return nil, err
+		}
+		b.sshds[c.cipher] = s
+		if err := f.addKnown(s.addr); err != nil {
+			b.close()
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func (b *bench) close() {
+	for _, p := range b.proxies {
+		p.Close()
+	}
+	for _, s := range b.sshds {
+		s.close()
+	}
+	for _, d := range b.daemons {
+		d.close()
+	}
+	b.f.close()
+}
+
+func (b *bench) want(part string) bool { return len(b.parts) == 0 || b.parts[part] }
+
+func (b *bench) logf(format string, args ...any) {
+	fmt.Fprintf(b.progress, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+// proxy starts a 50 ms proxy in front of addr, known by the host key.
+func (b *bench) proxy(addr string) (string, error) {
+	p, err := latency.New(addr, oneWay)
+	if err != nil {
+		return "", err
+	}
+	b.proxies = append(b.proxies, p)
+	return p.Addr(), b.f.addKnown(p.Addr())
+}
+
+// run measures everything the configuration and -only ask for.
+func (b *bench) run(command string) *results {
+	res := newResults(b.cfg, command)
+	fail := func(what string, err error) {
+		b.logf("FAILED %s: %v", what, err)
+		res.Errors = append(res.Errors, fmt.Sprintf("%s: %v", what, err))
+	}
+
+	// The proxy first: every figure at 50 ms rests on it.
+	for _, d := range []time.Duration{0, oneWay} {
+		rtt, err := pingPong(d, 20)
+		if err != nil {
+			fail("ping-pong", err)
+			return res
+		}
+		if d == 0 {
+			res.LoopbackRTTMS = ms(rtt)
+		} else {
+			res.RTTMS = ms(rtt)
+		}
+	}
+	for _, s := range b.sshds {
+		if s.cg == nil {
+			b.logf("no cgroup v2 here (%v): sshd's CPU is not measured", s.cgErr)
+			break
+		}
+	}
+	b.logf("ping-pong: loopback %.3f ms, through the proxy %.2f ms (want 50)", res.LoopbackRTTMS, res.RTTMS)
+	if res.RTTMS < 49 || res.RTTMS > 60 {
+		fail("ping-pong", fmt.Errorf("round trip through the proxy is %.2f ms, not about 50", res.RTTMS))
+	}
+
+	if b.want("loopback") {
+		b.transfers(res, "loopback", ciphers, fail)
+	}
+	if b.want("rtt50") {
+		b.transfers(res, "50ms", b.cfg.ciphers50, fail)
+	}
+	if b.want("connect") {
+		b.connectAll(res, fail)
+	}
+	return res
+}
+
+// transfers measures downloads and uploads on one link for each cipher
+// and peer. The peers take turns, repetition by repetition, so that a
+// burst of load from elsewhere on the machine is less likely to hit one
+// peer only; the best repetition counts.
+func (b *bench) transfers(res *results, link string, list []cipherSpec, fail func(string, error)) {
+	for _, c := range list {
+		srv := b.sshds[c.cipher]
+		spec := runSpec{srv: srv, addr: srv.addr, cipher: c.cipher, mac: c.mac, size: b.cfg.size, timeout: b.cfg.timeout}
+		reps := b.cfg.reps
+		if link != "loopback" {
+			var err error
+			if spec.addr, err = b.proxy(srv.addr); err != nil {
+				fail("proxy", err)
+				return
+			}
+			spec.size, spec.window, reps = 1<<40, b.cfg.window, 1
+		}
+		var specs []runSpec
+		for _, p := range peers {
+			if !p.supports(c.cipher) {
+				continue
+			}
+			s := spec
+			s.peer = p
+			if link == "loopback" && srv.cg != nil {
+				base, err := b.baseline(s)
+				if err != nil {
+					fail(fmt.Sprintf("%s %s %s baseline", link, c.label(), p.name), err)
+					continue
+				}
+				s.baselineServer = base
+			}
+			specs = append(specs, s)
+		}
+		rows := map[string]*transferRow{}
+		for rep := range reps {
+			for _, s := range specs {
+				for _, dir := range []string{"download", "upload"} {
+					key := s.peer.name + " " + dir
+					row := rows[key]
+					if row == nil {
+						row = &transferRow{Direction: dir, Cipher: c.label(), Link: link, Peer: s.peer.name}
+						rows[key] = row
+					}
+					var t transfer
+					var err error
+					if dir == "download" {
+						t, err = b.download(s)
+					} else {
+						t, err = b.upload(s)
+					}
+					if err != nil {
+						fail(fmt.Sprintf("%s %s %s %s", link, c.label(), s.peer.name, dir), err)
+						continue
+					}
+					row.Runs = append(row.Runs, t)
+					if t.MBps > row.Best.MBps {
+						row.Best = t
+					}
+					b.logf("%-8s %-8s %-30s %-9s #%d %7.1f MB/s  client %3.0f%%  sshd %3.0f%%",
+						link, dir, c.label(), s.peer.name, rep+1, t.MBps, 100*t.ClientCPU, 100*t.ServerCPU)
+				}
+			}
+		}
+		for _, s := range specs {
+			for _, dir := range []string{"download", "upload"} {
+				if row := rows[s.peer.name+" "+dir]; row != nil && len(row.Runs) > 0 {
+					res.Transfers = append(res.Transfers, *row)
+				}
+			}
+		}
+	}
+}
+
+// connectAll measures connect+auth+exec against the fast servers, on
+// loopback and at 50 ms.
+func (b *bench) connectAll(res *results, fail func(string, error)) {
+	for _, start := range []func(*fixture) (*daemon, error){startDropbear, startXSSHServer} {
+		d, err := start(b.f)
+		if err != nil {
+			fail("server", err)
+			continue
+		}
+		b.daemons = append(b.daemons, d)
+		if err := b.f.addKnown(d.addr); err != nil {
+			fail("known_hosts", err)
+			continue
+		}
+		far, err := b.proxy(d.addr)
+		if err != nil {
+			fail("proxy", err)
+			continue
+		}
+		for _, p := range peers {
+			row := connectRow{Server: d.name, Peer: p.name}
+			ok := true
+			for _, link := range []struct {
+				name string
+				addr string
+				dst  *connects
+			}{{"loopback", d.addr, &row.Loopback}, {"50ms", far, &row.At50}} {
+				c, err := b.connect(p, link.addr, b.cfg.connects, b.cfg.timeout)
+				if err != nil {
+					fail(fmt.Sprintf("connect %s %s %s", d.name, link.name, p.name), err)
+					ok = false
+					break
+				}
+				*link.dst = c
+			}
+			if !ok {
+				continue
+			}
+			row.RoundTrips = (row.At50.MedianMS - row.Loopback.MedianMS) / res.RTTMS
+			b.logf("connect  %-8s %-9s loopback %7.2f ms  50ms %7.1f ms  = %.2f round trips  client CPU %.2f ms",
+				d.name, p.name, row.Loopback.MedianMS, row.At50.MedianMS, row.RoundTrips, row.Loopback.CPUMS)
+			res.Connects = append(res.Connects, row)
+		}
+	}
+}
