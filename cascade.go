@@ -32,8 +32,9 @@ type cascade struct {
 	tried    map[string]bool // public key blobs already offered
 	// method is the method that succeeded, with what it used.
 	method string
-	// disabled are the public key algorithms not to sign with.
-	disabled []string
+	// preferred, if set, are the only public key algorithms to sign
+	// with, and disabled those not to.
+	preferred, disabled []string
 }
 
 // authenticate runs the cascade within the auth timeout and returns the
@@ -46,7 +47,7 @@ func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user strin
 	}
 	// A deadline in the past interrupts whatever read or write is blocked.
 	stop := context.AfterFunc(ctx, func() { t.NetConn().SetDeadline(time.Unix(1, 0)) })
-	a := &cascade{t: t, user: user, log: c.logger(), tried: map[string]bool{}, disabled: opts.DisabledAlgorithms.PublicKeys}
+	a := &cascade{t: t, user: user, log: c.logger(), tried: map[string]bool{}, preferred: opts.PreferredAlgorithms.PublicKeys, disabled: opts.DisabledAlgorithms.PublicKeys}
 	err := a.run(opts)
 	if !stop() || ctx.Err() != nil {
 		return "", ctx.Err()
@@ -122,33 +123,46 @@ func (a *cascade) run(opts *ConnectOptions) error {
 	return a.failure()
 }
 
-// restrictSigner applies the disabled public key algorithms (paramiko's
+// restrictSigner applies the preferred and disabled public key
+// algorithms (OpenSSH's PubkeyAcceptedAlgorithms, paramiko's
 // disabled_algorithms "pubkeys") to signer: an RSA key keeps the
-// rsa-sha2 algorithms left, any other key is usable only if neither its
-// algorithm nor, for a certificate, its key's is disabled. It returns why
-// the key cannot be used, or "".
-func restrictSigner(signer ssh.Signer, disabled []string) (ssh.Signer, string) {
-	if len(disabled) == 0 {
+// rsa-sha2 algorithms left, any other key is usable only if its
+// algorithm (and, for a certificate, its key's) is. It returns why the
+// key cannot be used, or "".
+func restrictSigner(signer ssh.Signer, preferred, disabled []string) (ssh.Signer, string) {
+	if len(preferred) == 0 && len(disabled) == 0 {
 		return signer, ""
+	}
+	usable := func(names []string) []string {
+		if len(preferred) > 0 {
+			names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return !slices.Contains(preferred, n) })
+		}
+		return transport.RemoveDisabled(names, disabled)
 	}
 	pub := signer.PublicKey()
-	names := []string{pub.Type()}
-	if cert, ok := pub.(*ssh.Certificate); ok {
-		names = append(names, cert.Key.Type())
-	}
-	if len(transport.RemoveDisabled(names, disabled)) < len(names) {
-		return nil, pub.Type() + " is a disabled algorithm"
-	}
 	if pub.Type() != ssh.KeyAlgoRSA && pub.Type() != ssh.CertAlgoRSAv01 {
+		if len(usable([]string{pub.Type()})) == 0 {
+			return nil, pub.Type() + " is not an allowed algorithm"
+		}
 		return signer, ""
 	}
-	rsa := []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256}
-	allowed := transport.RemoveDisabled(rsa, disabled)
-	if len(allowed) == len(rsa) {
+	// An RSA key, or certificate, signs with rsa-sha2-512 or -256: the
+	// lists name those, or their certificate forms.
+	suffix := ""
+	if pub.Type() == ssh.CertAlgoRSAv01 {
+		suffix = "-cert-v01@openssh.com"
+	}
+	var allowed []string
+	for _, alg := range []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256} {
+		if len(usable([]string{alg + suffix})) > 0 {
+			allowed = append(allowed, alg)
+		}
+	}
+	if len(allowed) == 2 {
 		return signer, ""
 	}
 	if len(allowed) == 0 {
-		return nil, "rsa-sha2-512 and rsa-sha2-256 are disabled algorithms"
+		return nil, "neither rsa-sha2-512" + suffix + " nor rsa-sha2-256" + suffix + " is an allowed algorithm"
 	}
 	as, ok := signer.(ssh.AlgorithmSigner)
 	if !ok {
@@ -157,7 +171,7 @@ func restrictSigner(signer ssh.Signer, disabled []string) (ssh.Signer, string) {
 	if ms, ok := signer.(ssh.MultiAlgorithmSigner); ok {
 		allowed = slices.DeleteFunc(allowed, func(a string) bool { return !slices.Contains(ms.Algorithms(), a) })
 		if len(allowed) == 0 {
-			return nil, "the key allows only disabled algorithms"
+			return nil, "the key allows only algorithms that are not allowed"
 		}
 	}
 	restricted, err := ssh.NewSignerWithAlgorithms(as, allowed)
@@ -272,7 +286,7 @@ func (a *cascade) tryKey(source string, signer ssh.Signer) (bool, error) {
 	if a.allowed != nil && !slices.Contains(a.allowed, "publickey") {
 		return false, nil
 	}
-	signer, reason := restrictSigner(signer, a.disabled)
+	signer, reason := restrictSigner(signer, a.preferred, a.disabled)
 	if reason == "" {
 		reason = a.neverAccepted(signer.PublicKey())
 	}

@@ -249,12 +249,16 @@ func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOpti
 
 // transportConfig builds the transport's configuration for host name.
 func (c *Client) transportConfig(name string, opts *ConnectOptions) (*transport.Config, error) {
+	p, err := opts.PreferredAlgorithms.lists()
+	if err != nil {
+		return nil, err
+	}
 	d := opts.DisabledAlgorithms
 	cfg := &transport.Config{
-		KexAlgorithms:     transport.RemoveDisabled(transport.DefaultKexAlgorithms, d.Kex),
-		HostKeyAlgorithms: transport.RemoveDisabled(transport.DefaultHostKeyAlgorithms, d.HostKeys),
-		Ciphers:           transport.RemoveDisabled(transport.DefaultCiphers, d.Ciphers),
-		MACs:              transport.RemoveDisabled(transport.DefaultMACs, d.MACs),
+		KexAlgorithms:     transport.RemoveDisabled(p.Kex, d.Kex),
+		HostKeyAlgorithms: transport.RemoveDisabled(p.HostKeys, d.HostKeys),
+		Ciphers:           transport.RemoveDisabled(p.Ciphers, d.Ciphers),
+		MACs:              transport.RemoveDisabled(p.MACs, d.MACs),
 		BannerTimeout:     opts.BannerTimeout,
 		Logger:            c.logger(),
 	}

@@ -1,9 +1,11 @@
 package amiko
 
 import (
+	"fmt"
 	"net"
 
 	"github.com/amiko-ssh/amiko/internal/auth"
+	"github.com/amiko-ssh/amiko/internal/transport"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -97,7 +99,13 @@ type ConnectOptions struct {
 	// (RFC 4256) after the password; each answer goes with its prompt.
 	KeyboardInteractive func(name, instruction string, prompts []Prompt) ([]string, error)
 
-	// DisabledAlgorithms removes algorithms, by category, from amiko's
+	// PreferredAlgorithms replaces amiko's preference lists, by
+	// category and in order (OpenSSH's KexAlgorithms, Ciphers, ...).
+	// Naming a legacy algorithm here (ssh-rsa, aes128-cbc,
+	// diffie-hellman-group14-sha1, ...) is the explicit opt-in it needs.
+	// An empty category keeps amiko's defaults.
+	PreferredAlgorithms PreferredAlgorithms
+	// DisabledAlgorithms removes algorithms, by category, from the
 	// preferences (paramiko's disabled_algorithms). * and ? patterns are
 	// allowed.
 	DisabledAlgorithms DisabledAlgorithms
@@ -116,6 +124,48 @@ type DisabledAlgorithms struct {
 	// PublicKeys are the user key algorithms not to sign with, e.g.
 	// "rsa-sha2-512" (paramiko's "pubkeys").
 	PublicKeys []string
+}
+
+// PreferredAlgorithms lists algorithm names in order of preference.
+// PublicKeys are the user key signature algorithms amiko may sign with
+// (OpenSSH's PubkeyAcceptedAlgorithms): keys of other types are skipped,
+// and RSA keys sign with the rsa-sha2 algorithms listed.
+type PreferredAlgorithms struct {
+	Kex        []string
+	HostKeys   []string
+	Ciphers    []string
+	MACs       []string
+	PublicKeys []string
+}
+
+// lists returns the lists to offer: amiko's defaults where p names none.
+// A name amiko does not implement is an error, not a silent no.
+func (p PreferredAlgorithms) lists() (PreferredAlgorithms, error) {
+	out := PreferredAlgorithms{PublicKeys: p.PublicKeys}
+	for _, c := range []struct {
+		cat      transport.Category
+		what     string
+		in       []string
+		defaults []string
+		out      *[]string
+	}{
+		{transport.CategoryKex, "key exchange", p.Kex, transport.DefaultKexAlgorithms, &out.Kex},
+		{transport.CategoryHostKey, "host key", p.HostKeys, transport.DefaultHostKeyAlgorithms, &out.HostKeys},
+		{transport.CategoryCipher, "cipher", p.Ciphers, transport.DefaultCiphers, &out.Ciphers},
+		{transport.CategoryMAC, "MAC", p.MACs, transport.DefaultMACs, &out.MACs},
+	} {
+		if len(c.in) == 0 {
+			*c.out = c.defaults
+			continue
+		}
+		for _, name := range c.in {
+			if !transport.Supported(c.cat, name) {
+				return out, asSSHError(fmt.Errorf("ssh: %s algorithm %q is not implemented", c.what, name))
+			}
+		}
+		*c.out = c.in
+	}
+	return out, nil
 }
 
 const (
