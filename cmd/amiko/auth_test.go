@@ -168,9 +168,19 @@ func TestAlgorithmsNegotiated(t *testing.T) {
 	// PubkeyAcceptedAlgorithms without the key's type: it is not offered.
 	r = e.run("", e.args(s, "-o", "PubkeyAcceptedAlgorithms=-ssh-ed25519", "127.0.0.1", "true")...)
 	wantOneFailureLine(t, r, "Permission denied")
-	// A list the library cannot honour is one clear line.
-	r = e.run("", e.args(s, "-c", "+aes128-cbc", "127.0.0.1", "true")...)
-	wantOneFailureLine(t, r, "aes128-cbc cannot be enabled")
+	// A name amiko does not implement is one clear line.
+	r = e.run("", e.args(s, "-c", "+rot13", "127.0.0.1", "true")...)
+	wantOneFailureLine(t, r, "rot13")
+	// A legacy cipher named on the command line is the explicit opt-in.
+	legacy := e.server(sshtest.Options{Config: []string{"Ciphers aes128-cbc"}})
+	e.trust(legacy)
+	r = e.run("", e.args(legacy, "-v", "-c", "aes128-cbc", "127.0.0.1", "echo", "ok")...)
+	if r.code != 0 || r.stdout != "ok\n" || !strings.Contains(r.stderr, "cipher_out=aes128-cbc") {
+		t.Fatalf("legacy opt-in: exit %d %q", r.code, r.stdout)
+	}
+	// Without it, no cipher in common: one line.
+	r = e.run("", e.args(legacy, "127.0.0.1", "true")...)
+	wantOneFailureLine(t, r, "cipher")
 }
 
 func TestBannerTimeout(t *testing.T) {

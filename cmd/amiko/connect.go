@@ -52,7 +52,7 @@ func (r *runner) connect(ctx context.Context, inv *invocation, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	disabled, err := disabledAlgorithms(cfg)
+	algorithms, err := preferredAlgorithms(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func (r *runner) connect(ctx context.Context, inv *invocation, log *slog.Logger)
 	}
 	for i, h := range hops {
 		final := i == len(hops)-1
-		client, changed, err := r.connectHop(ctx, cfg, h, sock, final, files, disabled, home, log)
+		client, changed, err := r.connectHop(ctx, cfg, h, sock, final, files, algorithms, home, log)
 		if err != nil {
 			ch.Close()
 			if !final {
@@ -113,7 +113,7 @@ func (r *runner) connect(ctx context.Context, inv *invocation, log *slog.Logger)
 // the credentials and checks of the command line, since amiko reads no
 // ssh_config where a jump host's own would be.
 func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Conn, final bool,
-	files *knownHostsFiles, disabled amiko.DisabledAlgorithms, home string, log *slog.Logger) (*amiko.Client, bool, error) {
+	files *knownHostsFiles, algorithms amiko.PreferredAlgorithms, home string, log *slog.Logger) (*amiko.Client, bool, error) {
 	store := &hostKeys{files: files, allowChanged: cfg.StrictHostKeyChecking == "no"}
 	if final {
 		store.alias = cfg.HostKeyAlias
@@ -134,7 +134,7 @@ func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Co
 
 	user := r.userFor(h)
 	o := r.connectOptions(cfg, h, user, home)
-	o.Sock, o.DisabledAlgorithms = sock, disabled
+	o.Sock, o.PreferredAlgorithms = sock, algorithms
 	if ask != nil {
 		o.PassphraseCallback = func(file string) (string, error) {
 			s, err := ask.ReadSecret(fmt.Sprintf("Enter passphrase for key '%s': ", file))

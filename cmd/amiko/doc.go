@@ -136,11 +136,10 @@
 // amiko reads no ssh_config file (only -F none is accepted). Jump hosts
 // therefore use the command line's credentials and host key settings,
 // where OpenSSH would read theirs from ssh_config; HostKeyAlias applies
-// to the destination only. The algorithm options can only remove
-// algorithms from amiko's defaults: a list that adds one amiko knows but
-// does not offer by default (a legacy algorithm such as ssh-rsa or
-// aes128-cbc) is an error, and the order a list gives is not kept.
-// Escape sequences (~.), X11 forwarding, dynamic (SOCKS) forwarding,
+// to the destination only. The algorithm options (-c, -m,
+// KexAlgorithms, ...) keep OpenSSH's list syntax and order; naming a
+// legacy algorithm such as ssh-rsa or aes128-cbc is the explicit opt-in
+// it needs. Escape sequences (~.), X11 forwarding, dynamic (SOCKS) forwarding,
 // connection multiplexing and -4/-6 are not implemented.
 //
 // # amiko demo

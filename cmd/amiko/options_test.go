@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"github.com/amiko-ssh/amiko/internal/transport"
 	"reflect"
 	"slices"
 	"strings"
@@ -209,33 +210,34 @@ func TestAlgorithmLists(t *testing.T) {
 	c.MACs = "-hmac-sha2-512*"
 	c.KexAlgorithms = "^curve25519-sha256"
 	c.PubkeyAlgorithms = "-rsa-sha2-256*"
-	d, err := disabledAlgorithms(c)
+	c.HostKeyAlgorithms = "+ssh-rsa"
+	p, err := preferredAlgorithms(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if slices.Contains(d.Ciphers, "aes128-ctr") || slices.Contains(d.Ciphers, "aes256-gcm@openssh.com") ||
-		!slices.Contains(d.Ciphers, "chacha20-poly1305@openssh.com") {
-		t.Errorf("Ciphers disabled %q", d.Ciphers)
+	if !slices.Equal(p.Ciphers, []string{"aes128-ctr", "aes256-gcm@openssh.com"}) {
+		t.Errorf("Ciphers %q", p.Ciphers)
 	}
-	if !slices.Equal(d.MACs, []string{"hmac-sha2-512-etm@openssh.com", "hmac-sha2-512"}) {
-		t.Errorf("MACs disabled %q", d.MACs)
+	if !slices.Equal(p.MACs, []string{"hmac-sha2-256-etm@openssh.com", "hmac-sha2-256"}) {
+		t.Errorf("MACs %q", p.MACs)
 	}
-	if len(d.Kex) != 0 || len(d.HostKeys) != 0 {
-		t.Errorf("kex disabled %q, host keys %q; want none", d.Kex, d.HostKeys)
+	if p.Kex[0] != "curve25519-sha256" || len(p.Kex) != len(transport.DefaultKexAlgorithms) {
+		t.Errorf("Kex %q", p.Kex)
 	}
-	if !slices.Equal(d.PublicKeys, []string{"rsa-sha2-256-cert-v01@openssh.com", "rsa-sha2-256"}) {
-		t.Errorf("public keys disabled %q", d.PublicKeys)
+	if p.HostKeys[len(p.HostKeys)-1] != "ssh-rsa" {
+		t.Errorf("HostKeys %q: the legacy opt-in is missing", p.HostKeys)
+	}
+	if slices.Contains(p.PublicKeys, "rsa-sha2-256") || !slices.Contains(p.PublicKeys, "rsa-sha2-512") {
+		t.Errorf("PublicKeys %q", p.PublicKeys)
 	}
 	for name, set := range map[string]func(*config){
-		"+aes128-cbc":     func(c *config) { c.Ciphers = "+aes128-cbc" },
-		"no-such-cipher":  func(c *config) { c.Ciphers = "no-such-cipher" },
-		"-hmac-*":         func(c *config) { c.MACs = "-hmac-*" },
-		"ssh-rsa":         func(c *config) { c.HostKeyAlgorithms = "ssh-rsa" },
-		"pubkey +ssh-rsa": func(c *config) { c.PubkeyAlgorithms = "+ssh-rsa" },
+		"no-such-cipher": func(c *config) { c.Ciphers = "no-such-cipher" },
+		"-hmac-*":        func(c *config) { c.MACs = "-hmac-*" },
+		"+rot13":         func(c *config) { c.Ciphers = "+rot13" },
 	} {
 		c := newConfig()
 		set(c)
-		if _, err := disabledAlgorithms(c); !errors.Is(err, errBadOption) {
+		if _, err := preferredAlgorithms(c); !errors.Is(err, errBadOption) {
 			t.Errorf("%s: err %v, want a bad option", name, err)
 		}
 	}
