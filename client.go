@@ -189,22 +189,13 @@ func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOpti
 	if port == 0 {
 		port = defaultPort
 	}
-	user := opts.Username
-	if user == "" {
-		var err error
-		if user, err = localUsername(); err != nil {
-			return err
-		}
-	}
-	if opts.GSSAuth || opts.GSSKex {
-		// Accepted in ConnectOptions for paramiko's sake; GSS-API lands
-		// with its own issue, and until then asking for it is an error
-		// rather than a silent no.
-		return asSSHError(errors.New("ssh: GSS-API authentication and key exchange are not implemented yet"))
-	}
 	name := HostKeyName(hostname, port)
-	cfg, err := c.transportConfig(name, opts)
+	user, cfg, err := c.prepare(name, opts)
 	if err != nil {
+		// A failed Connect closes the Sock it was given, whatever failed.
+		if opts.Sock != nil {
+			opts.Sock.Close()
+		}
 		return err
 	}
 
@@ -245,6 +236,26 @@ func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOpti
 		old.mux.Close()
 	}
 	return nil
+}
+
+// prepare checks opts before anything is sent and returns the user name
+// and the transport's configuration.
+func (c *Client) prepare(name string, opts *ConnectOptions) (string, *transport.Config, error) {
+	user := opts.Username
+	if user == "" {
+		var err error
+		if user, err = localUsername(); err != nil {
+			return "", nil, err
+		}
+	}
+	if opts.GSSAuth || opts.GSSKex {
+		// Accepted in ConnectOptions for paramiko's sake; GSS-API lands
+		// with its own issue, and until then asking for it is an error
+		// rather than a silent no.
+		return "", nil, asSSHError(errors.New("ssh: GSS-API authentication and key exchange are not implemented yet"))
+	}
+	cfg, err := c.transportConfig(name, opts)
+	return user, cfg, err
 }
 
 // transportConfig builds the transport's configuration for host name.

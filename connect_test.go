@@ -302,6 +302,24 @@ func TestSock(t *testing.T) {
 	if _, err := nc.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("Sock still open after Close: %v", err)
 	}
+	// A Connect that fails closes its Sock, even before sending anything.
+	for name, o := range map[string]*ConnectOptions{
+		"GSS-API":       {GSSAuth: true},
+		"bad algorithm": {PreferredAlgorithms: PreferredAlgorithms{Ciphers: []string{"rot13"}}},
+		"auth":          {DisableAgent: true, DisableKeyDiscovery: true},
+	} {
+		nc, err := net.Dial("tcp", s.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Sock, o.Username = nc, s.User
+		if err := c.Connect(t.Context(), "127.0.0.1", o); err == nil {
+			t.Fatalf("%s: connected", name)
+		}
+		if _, err := nc.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("%s: Sock still open after a failed Connect: %v", name, err)
+		}
+	}
 }
 
 func TestCompress(t *testing.T) {
