@@ -186,6 +186,8 @@ func FuzzMethods(f *testing.F) {
 	f.Add(join(appendPasswdChangeReq(nil, "expired", ""), success))
 	f.Add(join((&infoRequest{Prompts: []Prompt{{"Password: ", false}}}).append(nil, ""), (&infoRequest{}).append(nil, ""), success))
 	f.Add(join(hostileInfoRequest(1<<31), success))
+	f.Add(join(gssResponse(krb5OID), gssToken("ap-rep"), success))
+	f.Add(join(gssResponse(krb5OID), gssError("no"), appendFailure([]string{"publickey"}, false)))
 	signer := mustSigner(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)))
 	f.Add(join((&pkOK{Algorithm: "ssh-ed25519", PublicKey: signer.PublicKey().Marshal()}).append(nil), success))
 	f.Fuzz(func(t *testing.T, in []byte) {
@@ -203,6 +205,7 @@ func FuzzMethods(f *testing.F) {
 			func(t Transport) error { return KeyboardInteractive(t, "u", answerEmpty) },
 			func(t Transport) error { return PublicKey(t, "u", signer) },
 			func(t Transport) error { _, err := PublicKeyQuery(t, "u", signer.PublicKey(), ""); return err },
+			func(t Transport) error { return GSSAPIWithMIC(t, "u", &fakeMech{}, "host@s", true) },
 		}
 		for _, m := range methods {
 			ft := &fakeTransport{
@@ -214,7 +217,7 @@ func FuzzMethods(f *testing.F) {
 			if err == nil || errors.Is(err, io.EOF) {
 				continue
 			}
-			if !errors.As(err, new(*FailureError)) && !errors.As(err, new(*ProtocolError)) &&
+			if !errors.As(err, new(*FailureError)) && !errors.As(err, new(*ProtocolError)) && !errors.As(err, new(*GSSAPIError)) &&
 				!errors.As(err, new(*LimitError)) && !errors.As(err, new(*wire.ParseError)) {
 				t.Fatalf("error %v (%T)", err, err)
 			}

@@ -1,0 +1,194 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+
+	"github.com/amiko-ssh/amiko/gssapi"
+	"github.com/amiko-ssh/amiko/internal/wire"
+)
+
+// The gssapi-with-mic messages (RFC 4462 section 3).
+const (
+	methodGSSAPIWithMIC = "gssapi-with-mic"
+
+	msgUserauthGSSAPIResponse         = 60
+	msgUserauthGSSAPIToken            = 61
+	msgUserauthGSSAPIExchangeComplete = 63
+	msgUserauthGSSAPIError            = 64
+	msgUserauthGSSAPIErrtok           = 65
+	msgUserauthGSSAPIMIC              = 66
+)
+
+// maxGSSAPITokens bounds the token round trips of one context: Kerberos
+// needs one, SPNEGO a few.
+const maxGSSAPITokens = 16
+
+// GSSAPIError is a GSS-API failure in gssapi-with-mic: the mechanism's
+// own (no credentials, unknown server, a MIC that does not verify), or
+// the server's SSH_MSG_USERAUTH_GSSAPI_ERROR, whose text is in Server.
+type GSSAPIError struct {
+	Err    error  // the mechanism's error, if the failure was ours
+	Server string // the server's GSSAPI_ERROR message, if it sent one
+	Major  uint32
+	Minor  uint32
+}
+
+func (e *GSSAPIError) Error() string {
+	switch {
+	case e.Err != nil && e.Server != "":
+		return fmt.Sprintf("ssh: gssapi-with-mic: %v (the server says %q)", e.Err, e.Server)
+	case e.Err != nil:
+		return "ssh: gssapi-with-mic: " + e.Err.Error()
+	}
+	return fmt.Sprintf("ssh: gssapi-with-mic: the server's GSS-API failed: %q (major %#x, minor %d)", e.Server, e.Major, e.Minor)
+}
+
+func (e *GSSAPIError) Unwrap() error { return e.Err }
+
+// GSSAPIWithMIC authenticates user with mech (RFC 4462 section 3): it
+// offers the mechanism, establishes a security context with target (a
+// host-based service name, "host@server"), and proves it with a MIC over
+// the session. delegate asks the mechanism to forward the user's
+// credentials.
+//
+// A mechanism that fails (no ticket, unknown server principal) returns a
+// *GSSAPIError without ending anything: the server accepts a new
+// request in place of the abandoned exchange, so the caller goes on with
+// the next method. A server that refuses the user returns a
+// *FailureError.
+func GSSAPIWithMIC(t Transport, user string, mech gssapi.Mechanism, target string, delegate bool) error {
+	return (&Authenticator{Transport: t, User: user}).GSSAPIWithMIC(mech, target, delegate)
+}
+
+// GSSAPIWithMIC runs gssapi-with-mic; see the function GSSAPIWithMIC.
+func (a *Authenticator) GSSAPIWithMIC(mech gssapi.Mechanism, target string, delegate bool) error {
+	oid, err := asn1.Marshal(mech.OID())
+	if err != nil {
+		return &GSSAPIError{Err: err}
+	}
+	req := appendRequestHeader(nil, a.User, methodGSSAPIWithMIC)
+	req = wire.AppendUint32(req, 1)
+	req = wire.AppendString(req, oid)
+	if err := a.Transport.WritePacket(req); err != nil {
+		return err
+	}
+	p, err := a.readPacket()
+	if err != nil {
+		return err
+	}
+	if p[0] != msgUserauthGSSAPIResponse {
+		return a.result(methodGSSAPIWithMIC, p)
+	}
+	d := wire.NewReader("USERAUTH_GSSAPI_RESPONSE", p[1:])
+	chosen := d.String("mechanism")
+	if err := d.End(); err != nil {
+		return err
+	}
+	if !bytes.Equal(chosen, oid) {
+		return &ProtocolError{Reason: "the server chose a GSS-API mechanism that was not offered"}
+	}
+
+	ctx, err := mech.InitSecContext(target, gssapi.ContextOptions{Delegate: delegate})
+	if err != nil {
+		return &GSSAPIError{Err: err}
+	}
+	defer ctx.Close()
+	var in []byte
+	var serverErr *GSSAPIError
+	for round := 0; ; round++ {
+		out, established, err := ctx.Step(in)
+		if err != nil {
+			if serverErr != nil {
+				serverErr.Err = err
+				return serverErr
+			}
+			return &GSSAPIError{Err: err}
+		}
+		if len(out) > 0 {
+			if err := a.Transport.WritePacket(wire.AppendString([]byte{msgUserauthGSSAPIToken}, out)); err != nil {
+				return err
+			}
+		}
+		if established {
+			break
+		}
+		if round == maxGSSAPITokens {
+			return &LimitError{Method: methodGSSAPIWithMIC, What: "GSS-API tokens", Count: maxGSSAPITokens + 1, Limit: maxGSSAPITokens}
+		}
+		in, serverErr, err = a.gssapiToken(serverErr)
+		if err != nil {
+			return err
+		}
+	}
+
+	mic, err := ctx.GetMIC(micData(a.Transport.SessionID(), a.User))
+	if err != nil {
+		return &GSSAPIError{Err: err}
+	}
+	if err := a.Transport.WritePacket(wire.AppendString([]byte{msgUserauthGSSAPIMIC}, mic)); err != nil {
+		return err
+	}
+	p, err = a.readPacket()
+	if err != nil {
+		return err
+	}
+	return a.result(methodGSSAPIWithMIC, p)
+}
+
+// gssapiToken reads the server's next context token. GSSAPI_ERROR
+// messages before it are kept for the error; an ERRTOK is the server's
+// failure token, handed to the mechanism (which then fails); FAILURE
+// ends the method.
+func (a *Authenticator) gssapiToken(serverErr *GSSAPIError) ([]byte, *GSSAPIError, error) {
+	for {
+		p, err := a.readPacket()
+		if err != nil {
+			return nil, serverErr, err
+		}
+		switch p[0] {
+		case msgUserauthGSSAPIToken, msgUserauthGSSAPIErrtok:
+			d := wire.NewReader("USERAUTH_GSSAPI_TOKEN", p[1:])
+			tok := bytes.Clone(d.String("token"))
+			if err := d.End(); err != nil {
+				return nil, serverErr, err
+			}
+			return tok, serverErr, nil
+		case msgUserauthGSSAPIError:
+			d := wire.NewReader("USERAUTH_GSSAPI_ERROR", p[1:])
+			e := &GSSAPIError{Major: d.Uint32("major status"), Minor: d.Uint32("minor status"), Server: string(d.String("message"))}
+			d.String("language tag")
+			if err := d.End(); err != nil {
+				return nil, serverErr, err
+			}
+			serverErr = e
+		default:
+			err := a.result(methodGSSAPIWithMIC, p)
+			var fe *FailureError
+			if serverErr != nil && errors.As(err, &fe) {
+				// The server's reason is worth more than its FAILURE.
+				serverErr.Err = err
+				return nil, serverErr, serverErr
+			}
+			if err == nil {
+				return nil, serverErr, &ProtocolError{Reason: "USERAUTH_SUCCESS before the GSS-API context was established"}
+			}
+			return nil, serverErr, err
+		}
+	}
+}
+
+// micData is what the MIC covers (RFC 4462 section 3.5).
+func micData(sessionID []byte, user string) []byte {
+	b := wire.AppendString(nil, sessionID)
+	b = append(b, wire.MsgUserauthRequest)
+	b = wire.AppendText(b, user)
+	b = wire.AppendText(b, serviceConnection)
+	return wire.AppendText(b, methodGSSAPIWithMIC)
+}
+
+// msgUserauthGSSAPIExchangeComplete is for mechanisms without integrity,
+// which amiko never uses: a MIC is always required.
+var _ = msgUserauthGSSAPIExchangeComplete
