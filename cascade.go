@@ -31,7 +31,8 @@ type cascade struct {
 	keysDone bool
 	tried    map[string]bool // public key blobs already offered
 	// method is the method that succeeded, with what it used.
-	method string
+	method   string
+	hostname string // as given to Connect, for the GSS-API target
 	// preferred, if set, are the only public key algorithms to sign
 	// with, and disabled those not to.
 	preferred, disabled []string
@@ -39,7 +40,7 @@ type cascade struct {
 
 // authenticate runs the cascade within the auth timeout and returns the
 // method that succeeded.
-func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user string, opts *ConnectOptions) (string, error) {
+func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user, hostname string, opts *ConnectOptions) (string, error) {
 	if d := durationOrDefault(opts.AuthTimeout, defaultAuthTimeout); d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
@@ -48,7 +49,8 @@ func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user strin
 	// A deadline in the past interrupts whatever read or write is blocked.
 	stop := context.AfterFunc(ctx, func() { t.NetConn().SetDeadline(time.Unix(1, 0)) })
 	a := &cascade{t: t, user: user, log: c.logger(), tried: map[string]bool{}, preferred: opts.PreferredAlgorithms.PublicKeys, disabled: opts.DisabledAlgorithms.PublicKeys}
-	err := a.run(opts)
+	a.hostname = hostname
+	err := a.run(ctx, opts)
 	if !stop() || ctx.Err() != nil {
 		return "", ctx.Err()
 	}
@@ -58,9 +60,15 @@ func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user strin
 	return a.method, err
 }
 
-func (a *cascade) run(opts *ConnectOptions) error {
+func (a *cascade) run(ctx context.Context, opts *ConnectOptions) error {
 	if err := auth.RequestService(a.t); err != nil {
 		return asSSHError(err)
+	}
+	// 0. GSS-API first, as paramiko does.
+	if opts.GSSAuth {
+		if ok, err := a.tryGSSAPI(ctx, opts); ok || err != nil {
+			return err
+		}
 	}
 
 	// 1. The key given: pkey, then key_filename; 2. keys from the agent;

@@ -217,7 +217,7 @@ func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOpti
 		}
 		return asSSHError(err)
 	}
-	method, err := c.authenticate(ctx, t, user, opts)
+	method, err := c.authenticate(ctx, t, user, hostname, opts)
 	if err != nil {
 		t.Close()
 		return err
@@ -248,11 +248,13 @@ func (c *Client) prepare(name string, opts *ConnectOptions) (string, *transport.
 			return "", nil, err
 		}
 	}
-	if opts.GSSAuth || opts.GSSKex {
-		// Accepted in ConnectOptions for paramiko's sake; GSS-API lands
-		// with its own issue, and until then asking for it is an error
-		// rather than a silent no.
-		return "", nil, asSSHError(errors.New("ssh: GSS-API authentication and key exchange are not implemented yet"))
+	if opts.GSSKex {
+		// GSS-API key exchange is under way (the GSS-API issue); until
+		// it lands, asking for it is an error rather than a silent no.
+		return "", nil, asSSHError(errors.New("ssh: GSS-API key exchange is not implemented yet"))
+	}
+	if opts.GSSAuth && opts.GSSMechanism == nil {
+		return "", nil, asSSHError(errors.New("ssh: GSS-API authentication needs ConnectOptions.GSSMechanism, such as gssapi/krb5.New()"))
 	}
 	cfg, err := c.transportConfig(name, opts)
 	return user, cfg, err

@@ -618,9 +618,9 @@ func TestAuthTimeout(t *testing.T) {
 	}
 }
 
-func TestGSSNotYetIsAnError(t *testing.T) {
+func TestGSSAuthNeedsMechanism(t *testing.T) {
 	err := NewClient().Connect(t.Context(), "127.0.0.1", &ConnectOptions{GSSAuth: true})
-	if err == nil || !errors.Is(err, ErrSSH) || !strings.Contains(err.Error(), "GSS-API") {
+	if err == nil || !errors.Is(err, ErrSSH) || !strings.Contains(err.Error(), "GSSMechanism") {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/amiko-ssh/amiko/gssapi"
 	"github.com/amiko-ssh/amiko/internal/auth"
 	"github.com/amiko-ssh/amiko/internal/transport"
 	"time"
@@ -80,14 +81,22 @@ type ConnectOptions struct {
 	// SSH connection (a jump host). Close closes it, as paramiko does.
 	Sock net.Conn
 
-	// GSSAuth turns on gssapi-with-mic authentication, GSSKex GSS-API
-	// key exchange; DisableGSSDelegation keeps the Kerberos credentials
-	// from being delegated (paramiko's gss_deleg_creds=False); GSSHost
-	// names the target in the Kerberos database (default: the host name).
+	// GSSAuth turns on gssapi-with-mic authentication, tried first, and
+	// GSSKex GSS-API key exchange. Both need GSSMechanism.
+	// DisableGSSDelegation keeps the Kerberos credentials from being
+	// delegated (paramiko's gss_deleg_creds=False). GSSHost names the
+	// target in the Kerberos database: the service is host@GSSHost, by
+	// default host@ the host name canonicalized by DNS (paramiko's
+	// gss_trust_dns), or as given with DisableGSSTrustDNS.
 	GSSAuth              bool
 	GSSKex               bool
 	DisableGSSDelegation bool
 	GSSHost              string
+	DisableGSSTrustDNS   bool
+	// GSSMechanism is the GSS-API mechanism: gssapi/krb5.New() for
+	// Kerberos in pure Go. amiko's root package imports no Kerberos
+	// implementation, so the choice is the caller's.
+	GSSMechanism gssapi.Mechanism
 
 	// PassphraseCallback, if set, is asked for the passphrase of an
 	// encrypted key file that neither Passphrase nor Password unlocks.

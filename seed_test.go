@@ -465,7 +465,7 @@ func TestSeedTimeout(t *testing.T) {
 // kerberos database. default: hostname". GSS-API is the subject of its
 // own issue; until then asking for GSS-API authentication or key
 // exchange is a clear SSH error, never a silent no, and the options that
-// only shape it are accepted. (gss_auth alone is TestGSSNotYetIsAnError.)
+// only shape it are accepted. (gss_auth is TestGSSAPIWithMICAgainstXSSH.)
 func TestSeedGSSOptions(t *testing.T) {
 	isolate(t)
 	// Should the option be ignored, Connect meets a peer that hangs up

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/amiko-ssh/amiko/internal/gsstest"
 	"github.com/amiko-ssh/amiko/internal/wire"
 )
 
@@ -205,7 +206,7 @@ func FuzzMethods(f *testing.F) {
 			func(t Transport) error { return KeyboardInteractive(t, "u", answerEmpty) },
 			func(t Transport) error { return PublicKey(t, "u", signer) },
 			func(t Transport) error { _, err := PublicKeyQuery(t, "u", signer.PublicKey(), ""); return err },
-			func(t Transport) error { return GSSAPIWithMIC(t, "u", &fakeMech{}, "host@s", true) },
+			func(t Transport) error { return GSSAPIWithMIC(t, "u", &gsstest.Mechanism{}, "host@s", true) },
 		}
 		for _, m := range methods {
 			ft := &fakeTransport{

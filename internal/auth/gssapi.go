@@ -55,10 +55,10 @@ func (e *GSSAPIError) Unwrap() error { return e.Err }
 // credentials.
 //
 // A mechanism that fails (no ticket, unknown server principal) returns a
-// *GSSAPIError without ending anything: the server accepts a new
-// request in place of the abandoned exchange, so the caller goes on with
-// the next method. A server that refuses the user returns a
-// *FailureError.
+// *GSSAPIError; the usual failures come with the first token, before
+// anything is sent, so the caller goes on with the next method. A server
+// that refuses the user returns a *FailureError, with the server's
+// GSSAPI_ERROR text in a *GSSAPIError around it when it sent one.
 func GSSAPIWithMIC(t Transport, user string, mech gssapi.Mechanism, target string, delegate bool) error {
 	return (&Authenticator{Transport: t, User: user}).GSSAPIWithMIC(mech, target, delegate)
 }
@@ -69,6 +69,20 @@ func (a *Authenticator) GSSAPIWithMIC(mech gssapi.Mechanism, target string, dele
 	if err != nil {
 		return &GSSAPIError{Err: err}
 	}
+	// The first token comes before the request: the usual failures (no
+	// ticket, no such server principal) happen here, and then nothing
+	// was sent that a server would need abandoned (x/crypto/ssh's server
+	// cannot abandon gssapi-with-mic midway; OpenSSH's can).
+	ctx, err := mech.InitSecContext(target, gssapi.ContextOptions{Delegate: delegate})
+	if err != nil {
+		return &GSSAPIError{Err: err}
+	}
+	defer ctx.Close()
+	out, established, err := ctx.Step(nil)
+	if err != nil {
+		return &GSSAPIError{Err: err}
+	}
+
 	req := appendRequestHeader(nil, a.User, methodGSSAPIWithMIC)
 	req = wire.AppendUint32(req, 1)
 	req = wire.AppendString(req, oid)
@@ -88,25 +102,11 @@ func (a *Authenticator) GSSAPIWithMIC(mech gssapi.Mechanism, target string, dele
 		return err
 	}
 	if !bytes.Equal(chosen, oid) {
-		return &ProtocolError{Reason: "the server chose a GSS-API mechanism that was not offered"}
+		return &ProtocolError{Method: methodGSSAPIWithMIC, Reason: "the server chose a GSS-API mechanism that was not offered"}
 	}
 
-	ctx, err := mech.InitSecContext(target, gssapi.ContextOptions{Delegate: delegate})
-	if err != nil {
-		return &GSSAPIError{Err: err}
-	}
-	defer ctx.Close()
-	var in []byte
 	var serverErr *GSSAPIError
 	for round := 0; ; round++ {
-		out, established, err := ctx.Step(in)
-		if err != nil {
-			if serverErr != nil {
-				serverErr.Err = err
-				return serverErr
-			}
-			return &GSSAPIError{Err: err}
-		}
 		if len(out) > 0 {
 			if err := a.Transport.WritePacket(wire.AppendString([]byte{msgUserauthGSSAPIToken}, out)); err != nil {
 				return err
@@ -118,9 +118,18 @@ func (a *Authenticator) GSSAPIWithMIC(mech gssapi.Mechanism, target string, dele
 		if round == maxGSSAPITokens {
 			return &LimitError{Method: methodGSSAPIWithMIC, What: "GSS-API tokens", Count: maxGSSAPITokens + 1, Limit: maxGSSAPITokens}
 		}
+		var in []byte
 		in, serverErr, err = a.gssapiToken(serverErr)
 		if err != nil {
 			return err
+		}
+		out, established, err = ctx.Step(in)
+		if err != nil {
+			if serverErr != nil {
+				serverErr.Err = err
+				return serverErr
+			}
+			return &GSSAPIError{Err: err}
 		}
 	}
 
@@ -173,7 +182,7 @@ func (a *Authenticator) gssapiToken(serverErr *GSSAPIError) ([]byte, *GSSAPIErro
 				return nil, serverErr, serverErr
 			}
 			if err == nil {
-				return nil, serverErr, &ProtocolError{Reason: "USERAUTH_SUCCESS before the GSS-API context was established"}
+				return nil, serverErr, &ProtocolError{Method: methodGSSAPIWithMIC, Reason: "USERAUTH_SUCCESS before the GSS-API context was established"}
 			}
 			return nil, serverErr, err
 		}
