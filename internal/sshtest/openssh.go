@@ -68,6 +68,9 @@ func StartOpenSSH(t testing.TB, o Options) *Server {
 		s.HostCA = ca
 		userConfig = append(slices.Clone(o.Config), lines...)
 	}
+	if o.Kerberos != nil {
+		userConfig = o.Kerberos.sshdConfig(userConfig)
+	}
 	config := sshdConfig(keys, authPath, userConfig, algs)
 	cfgPath := filepath.Join(s.Dir, "sshd_config")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
@@ -79,7 +82,11 @@ func StartOpenSSH(t testing.TB, o Options) *Server {
 		t.Fatalf("sshtest: sshd rejects its configuration: %v\n%s\n%s", err, out, config)
 	}
 
-	env := append(os.Environ(), o.Env...)
+	env := os.Environ()
+	if o.Kerberos != nil {
+		env = append(env, o.Kerberos.AcceptorEnv()...)
+	}
+	env = append(env, o.Env...)
 	serveInetd(t, s, func() *exec.Cmd {
 		cmd := exec.Command(sshdPath, "-i", "-e", "-f", cfgPath)
 		cmd.Env = env

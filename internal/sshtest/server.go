@@ -96,6 +96,14 @@ type Options struct {
 	// and localhost, and has sshd present the certificates: it then offers
 	// the -cert-v01@openssh.com host key algorithms too.
 	HostCertificates bool
+
+	// Kerberos (OpenSSH only) has sshd accept GSS-API users of this
+	// realm: gssapi-with-mic, and the gss-* key exchanges with
+	// gssapi-keyex. sshd_config gets GSSAPIAuthentication,
+	// GSSAPIKeyExchange and GSSAPICleanupCredentials yes and
+	// GSSAPIStrictAcceptorCheck no (Config lines for these keywords win),
+	// and sshd's environment the realm's AcceptorEnv (Env wins).
+	Kerberos *KDC
 }
 
 // The account every server accepts. sshd and dropbear log in as this real
