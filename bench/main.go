@@ -34,6 +34,7 @@ type config struct {
 	ciphers50   []cipherSpec  // the ciphers measured at 50 ms
 	reps        int           // loopback transfers per figure; the best counts
 	connects    int           // connections per connect figure
+	slope       bool          // connect at 100 ms too
 	timeout     time.Duration // hang guard per transfer
 	fanout      int           // connections at once; 0 skips
 	sftpSize    int64         // 0 skips
@@ -61,10 +62,11 @@ var modes = map[string]config{
 	"quick": {
 		mode: "quick", size: 256 << 20, window: 3 * time.Second,
 		ciphers50: ciphers[:1], reps: 2, connects: 10, timeout: 90 * time.Second,
+		fanout: 1000, sftpSize: 256 << 20, compression: 64 << 20,
 	},
 	"full": {
 		mode: "full", size: 2 << 30, window: 8 * time.Second,
-		ciphers50: ciphers, reps: 2, connects: 30, timeout: 5 * time.Minute,
+		ciphers50: ciphers, reps: 3, connects: 30, slope: true, timeout: 5 * time.Minute,
 		fanout: 1000, sftpSize: 1 << 30, compression: 200 << 20,
 	},
 }
@@ -80,6 +82,7 @@ func main() {
 	only := flag.String("only", "", "comma-separated parts to run: loopback,rtt50,connect,fanout,sftp,compression (default: all)")
 	command := flag.String("command", "", "the command line to record in the results")
 	keep := flag.Bool("keep", false, "keep the run's temporary directory (server logs, configuration, keys), for debugging")
+	profile := flag.String("profile", "", "directory where amiko's client writes a CPU profile of each transfer (go tool pprof)")
 	nice := flag.Int("nice", -10, "scheduling priority of the benchmark and everything it starts (servers, clients)")
 	flag.Parse()
 
@@ -113,6 +116,14 @@ func main() {
 	b, err := newBench(cfg, *bin, parts)
 	if err != nil {
 		fatal(err)
+	}
+	if *profile != "" {
+		if b.profileDir, err = filepath.Abs(*profile); err == nil {
+			err = os.MkdirAll(b.profileDir, 0o755)
+		}
+		if err != nil {
+			fatal(err)
+		}
 	}
 	res := b.run(*command)
 	b.f.keep = *keep

@@ -28,6 +28,7 @@ def parse():
     p.add_argument("-known-hosts", dest="known_hosts", required=True)
     p.add_argument("-count", type=int, default=0)
     p.add_argument("-report", default="")
+    p.add_argument("-compress", action="store_true")
     p.add_argument("command", nargs="+")
     a = p.parse_args()
     a.host, port = a.addr.rsplit(":", 1)
@@ -40,7 +41,7 @@ def connect(a):
     c = paramiko.SSHClient()
     c.load_host_keys(a.known_hosts)
     c.connect(a.host, a.port, username=a.user, key_filename=a.key,
-              allow_agent=False, look_for_keys=False)
+              allow_agent=False, look_for_keys=False, compress=a.compress)
     return c
 
 

@@ -24,14 +24,34 @@ type peer struct {
 	loops bool
 	// ciphers it implements, of the ones measured; nil means all.
 	ciphers []string
+	// compress turns an argv into one that asks for compression; nil
+	// where the client has none (x/crypto/ssh).
+	compress func(argv []string) []string
 }
 
 var peers = []peer{
-	{name: "amiko", label: "amiko", loops: true, argv: goClient("amikoclient")},
-	{name: "openssh", label: "OpenSSH ssh", argv: sshArgv},
+	{name: "amiko", label: "amiko", loops: true, argv: goClient("amikoclient"), compress: compressFlag},
+	{name: "openssh", label: "OpenSSH ssh", argv: sshArgv, compress: sshCompress},
 	{name: "xssh", label: "x/crypto/ssh", loops: true, argv: goClient("xsshclient")},
 	// paramiko 2.12 has neither AES-GCM nor chacha20-poly1305.
-	{name: "paramiko", label: "paramiko", loops: true, argv: paramikoArgv, ciphers: []string{"aes128-ctr"}},
+	{name: "paramiko", label: "paramiko", loops: true, argv: paramikoArgv, ciphers: []string{"aes128-ctr"}, compress: compressFlag},
+}
+
+// compressFlag adds -compress before the command, which comes last.
+func compressFlag(argv []string) []string {
+	n := len(argv) - 1
+	return append(append(append([]string{}, argv[:n]...), "-compress"), argv[n])
+}
+
+// sshCompress is ssh -C.
+func sshCompress(argv []string) []string {
+	out := append([]string{}, argv...)
+	for i, a := range out {
+		if a == "Compression=no" {
+			out[i] = "Compression=yes"
+		}
+	}
+	return out
 }
 
 func (p peer) supports(cipher string) bool {

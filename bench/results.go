@@ -22,8 +22,12 @@ type results struct {
 	Settings      settings          `json:"settings"`
 	LoopbackRTTMS float64           `json:"loopback_rtt_ms"`
 	RTTMS         float64           `json:"rtt_ms"` // through the proxy, by ping-pong
+	RTT100MS      float64           `json:"rtt_100_ms,omitempty"`
 	Transfers     []transferRow     `json:"transfers"`
 	Connects      []connectRow      `json:"connects"`
+	Fanout        []fanoutRow       `json:"fanout,omitempty"`
+	SFTP          []sftpRow         `json:"sftp,omitempty"`
+	Compression   []compressRow     `json:"compression,omitempty"`
 	Errors        []string          `json:"errors,omitempty"`
 }
 
@@ -35,10 +39,13 @@ type machine struct {
 }
 
 type settings struct {
-	TransferBytes int64  `json:"transfer_bytes"`
-	Window50ms    string `json:"window_50ms"`
-	Reps          int    `json:"reps"`
-	Connects      int    `json:"connects"`
+	TransferBytes    int64  `json:"transfer_bytes"`
+	Window50ms       string `json:"window_50ms"`
+	Reps             int    `json:"reps"`
+	Connects         int    `json:"connects"`
+	Fanout           int    `json:"fanout"`
+	SFTPBytes        int64  `json:"sftp_bytes"`
+	CompressionBytes int64  `json:"compression_bytes"`
 }
 
 type transferRow struct {
@@ -56,6 +63,13 @@ type connectRow struct {
 	Loopback   connects `json:"loopback"`
 	At50       connects `json:"at_50ms"`
 	RoundTrips float64  `json:"round_trips"` // (median at 50 ms - median on loopback) / RTT
+	// At100 and RoundTripsSlope (full mode): the same at 100 ms, and
+	// (median at 100 ms - median at 50 ms) / 50 ms. The slope leaves out
+	// whatever a client spends on loopback that a longer round trip
+	// hides, as the 40 ms delayed-ACK stalls of a client that keeps
+	// Nagle's algorithm on (ssh, paramiko) during the handshake.
+	At100           *connects `json:"at_100ms,omitempty"`
+	RoundTripsSlope float64   `json:"round_trips_slope,omitempty"`
 }
 
 func newResults(cfg config, command string) *results {
@@ -70,7 +84,8 @@ func newResults(cfg config, command string) *results {
 			LoadAvg: strings.TrimSpace(readFile("/proc/loadavg")),
 		},
 		Versions: versions(),
-		Settings: settings{TransferBytes: cfg.size, Window50ms: cfg.window.String(), Reps: cfg.reps, Connects: cfg.connects},
+		Settings: settings{TransferBytes: cfg.size, Window50ms: cfg.window.String(), Reps: cfg.reps, Connects: cfg.connects,
+			Fanout: cfg.fanout, SFTPBytes: cfg.sftpSize, CompressionBytes: cfg.compression},
 	}
 	return r
 }
@@ -151,6 +166,33 @@ func (r *results) transfer(link, dir, cipher, peer string) (transfer, bool) {
 	return transfer{}, false
 }
 
+func (r *results) sftp(dir, peer string) (transfer, bool) {
+	for _, t := range r.SFTP {
+		if t.Direction == dir && t.Peer == peer {
+			return t.Best, true
+		}
+	}
+	return transfer{}, false
+}
+
+func (r *results) fanout(peer string) (fanoutRow, bool) {
+	for _, f := range r.Fanout {
+		if f.Peer == peer {
+			return f, true
+		}
+	}
+	return fanoutRow{}, false
+}
+
+func (r *results) compression(on bool, peer string) (compressRow, bool) {
+	for _, c := range r.Compression {
+		if c.Compress == on && c.Peer == peer {
+			return c, true
+		}
+	}
+	return compressRow{}, false
+}
+
 func (r *results) connect(server, peer string) (connectRow, bool) {
 	for _, c := range r.Connects {
 		if c.Server == server && c.Peer == peer {
@@ -208,7 +250,7 @@ func (r *results) markdown() string {
 						continue
 					}
 				}
-				name := fmt.Sprintf("%s %s, %s", dir, c.label(), link)
+				name := fmt.Sprintf("%s %s, %s", dir, c.label(), map[string]string{"loopback": "loopback", "50ms": "50 ms RTT"}[link])
 				row(name, func(peer string) (string, float64, bool) {
 					t, ok := r.transfer(link, dir, c.label(), peer)
 					if !ok {
@@ -238,14 +280,61 @@ func (r *results) markdown() string {
 			c, ok := r.connect(server, peer)
 			return fmt.Sprintf("%.0f ms", c.At50.MedianMS), c.At50.MedianMS, ok
 		}, false)
-		row(fmt.Sprintf("round trips, %s", server), func(peer string) (string, float64, bool) {
+		row(fmt.Sprintf("round trips, %s, (50 ms - loopback) / RTT", server), func(peer string) (string, float64, bool) {
 			c, ok := r.connect(server, peer)
 			return fmt.Sprintf("%.2f", c.RoundTrips), c.RoundTrips, ok
 		}, false)
+		if c, _ := r.connect(server, "amiko"); c.At100 != nil {
+			row(fmt.Sprintf("round trips, %s, from 50 to 100 ms RTT", server), func(peer string) (string, float64, bool) {
+				c, ok := r.connect(server, peer)
+				return fmt.Sprintf("%.2f", c.RoundTripsSlope), c.RoundTripsSlope, ok
+			}, false)
+		}
 		row(fmt.Sprintf("client CPU per connection, %s", server), func(peer string) (string, float64, bool) {
 			c, ok := r.connect(server, peer)
 			return fmt.Sprintf("%.1f ms", c.Loopback.CPUMS), c.Loopback.CPUMS, ok
 		}, false)
+	}
+	for _, dir := range []string{"download", "upload"} {
+		if _, ok := r.sftp(dir, "amiko"); !ok {
+			continue
+		}
+		row(fmt.Sprintf("SFTP %s, %s (OpenSSH: sftp; x/crypto: pkg/sftp)", dir, sizeName(r.Settings.SFTPBytes)), func(peer string) (string, float64, bool) {
+			t, ok := r.sftp(dir, peer)
+			return fmt.Sprintf("%.0f MB/s (sshd %.0f%%)", t.MBps, 100*t.ServerCPU), t.MBps, ok
+		}, true)
+	}
+	if _, ok := r.fanout("amiko"); ok {
+		n := r.Settings.Fanout
+		row(fmt.Sprintf("fan-out: %d connections at once, wall time", n), func(peer string) (string, float64, bool) {
+			f, ok := r.fanout(peer)
+			return fmt.Sprintf("%.2f s", float64(f.R.WallNS)/1e9), float64(f.R.WallNS), ok
+		}, false)
+		row(fmt.Sprintf("fan-out: peak RSS, %d connections", n), func(peer string) (string, float64, bool) {
+			f, ok := r.fanout(peer)
+			return fmt.Sprintf("%d MiB", f.R.PeakRSSKB>>10), float64(f.R.PeakRSSKB), ok
+		}, false)
+		row("idle connection: RSS", func(peer string) (string, float64, bool) {
+			f, ok := r.fanout(peer)
+			return fmt.Sprintf("%.1f KiB", f.RSSPerConnKB), f.RSSPerConnKB, ok
+		}, false)
+		row("idle connection: goroutines", func(peer string) (string, float64, bool) {
+			f, ok := r.fanout(peer)
+			return fmt.Sprintf("%.2f", f.GoroutinesPerConn), f.GoroutinesPerConn, ok
+		}, false)
+	}
+	for _, on := range []bool{false, true} {
+		if _, ok := r.compression(on, "amiko"); !ok {
+			continue
+		}
+		name := "compression off"
+		if on {
+			name = "compression on (ssh -C)"
+		}
+		row(fmt.Sprintf("text download, %s, %s", sizeName(r.Settings.CompressionBytes), name), func(peer string) (string, float64, bool) {
+			c, ok := r.compression(on, peer)
+			return fmt.Sprintf("%.1f MB/s, %.1f MB on the wire", c.Best.MBps, float64(c.WireBytes)/1e6), c.Best.MBps, ok
+		}, true)
 	}
 	b.WriteString("\nratio: amiko's advantage over the peer (above 1: amiko is ahead): amiko/peer for throughput, peer/amiko for time, round trips and CPU.\n")
 	fmt.Fprintf(&b, "RTT through the proxy by ping-pong: %.2f ms. Transfers: %s on loopback", r.RTTMS, sizeName(r.Settings.TransferBytes))

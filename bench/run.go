@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/amiko-ssh/amiko/internal/latency"
@@ -20,8 +21,12 @@ type bench struct {
 
 	sshds    map[string]*sshd // by cipher
 	proxies  []*latency.Proxy
-	daemons  []*daemon
+	daemons  map[string]*daemon // by name, started on first use
 	progress *os.File
+
+	// profileDir, if set, is where amiko's client writes a CPU profile
+	// of each transfer (the last repetition's).
+	profileDir string
 }
 
 func newBench(cfg config, bin string, parts map[string]bool) (*bench, error) {
@@ -29,7 +34,7 @@ func newBench(cfg config, bin string, parts map[string]bool) (*bench, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &bench{cfg: cfg, parts: parts, f: f, sshds: map[string]*sshd{}, progress: os.Stderr}
+	b := &bench{cfg: cfg, parts: parts, f: f, sshds: map[string]*sshd{}, daemons: map[string]*daemon{}, progress: os.Stderr}
 	for _, c := range ciphers {
 		extra := []string{"Ciphers " + c.cipher}
 		if c.mac != "" {
@@ -69,8 +74,11 @@ func (b *bench) logf(format string, args ...any) {
 }
 
 // proxy starts a 50 ms proxy in front of addr, known by the host key.
-func (b *bench) proxy(addr string) (string, error) {
-	p, err := latency.New(addr, oneWay)
+func (b *bench) proxy(addr string) (string, error) { return b.proxyDelay(addr, oneWay) }
+
+// proxyDelay starts a proxy adding d each way in front of addr.
+func (b *bench) proxyDelay(addr string, d time.Duration) (string, error) {
+	p, err := latency.New(addr, d)
 	if err != nil {
 		return "", err
 	}
@@ -87,16 +95,23 @@ func (b *bench) run(command string) *results {
 	}
 
 	// The proxy first: every figure at 50 ms rests on it.
-	for _, d := range []time.Duration{0, oneWay} {
+	delays := []time.Duration{0, oneWay}
+	if b.cfg.slope {
+		delays = append(delays, 2*oneWay)
+	}
+	for _, d := range delays {
 		rtt, err := pingPong(d, 20)
 		if err != nil {
 			fail("ping-pong", err)
 			return res
 		}
-		if d == 0 {
+		switch d {
+		case 0:
 			res.LoopbackRTTMS = ms(rtt)
-		} else {
+		case oneWay:
 			res.RTTMS = ms(rtt)
+		default:
+			res.RTT100MS = ms(rtt)
 		}
 	}
 	for _, s := range b.sshds {
@@ -119,7 +134,31 @@ func (b *bench) run(command string) *results {
 	if b.want("connect") {
 		b.connectAll(res, fail)
 	}
+	if b.want("fanout") && b.cfg.fanout > 0 {
+		b.fanoutAll(res, fail)
+	}
+	if b.want("sftp") && b.cfg.sftpSize > 0 {
+		b.sftpAll(res, fail)
+	}
+	if b.want("compression") && b.cfg.compression > 0 {
+		b.compressAll(res, fail)
+	}
 	return res
+}
+
+// daemon returns the named server ("dropbear" or "xssh"), starting it on
+// first use.
+func (b *bench) daemon(name string) (*daemon, error) {
+	if d := b.daemons[name]; d != nil {
+		return d, nil
+	}
+	start := map[string]func(*fixture) (*daemon, error){"dropbear": startDropbear, "xssh": startXSSHServer}[name]
+	d, err := start(b.f)
+	if err != nil {
+		return nil, err
+	}
+	b.daemons[name] = d
+	return d, b.f.addKnown(d.addr)
 }
 
 // transfers measures downloads and uploads on one link for each cipher
@@ -166,6 +205,9 @@ func (b *bench) transfers(res *results, link string, list []cipherSpec, fail fun
 						row = &transferRow{Direction: dir, Cipher: c.label(), Link: link, Peer: s.peer.name}
 						rows[key] = row
 					}
+					if b.profileDir != "" && s.peer.name == "amiko" {
+						s.profile = filepath.Join(b.profileDir, fmt.Sprintf("amiko-%s-%s-%s.pprof", link, dir, c.label()))
+					}
 					var t transfer
 					var err error
 					if dir == "download" {
@@ -199,15 +241,10 @@ func (b *bench) transfers(res *results, link string, list []cipherSpec, fail fun
 // connectAll measures connect+auth+exec against the fast servers, on
 // loopback and at 50 ms.
 func (b *bench) connectAll(res *results, fail func(string, error)) {
-	for _, start := range []func(*fixture) (*daemon, error){startDropbear, startXSSHServer} {
-		d, err := start(b.f)
+	for _, name := range []string{"dropbear", "xssh"} {
+		d, err := b.daemon(name)
 		if err != nil {
-			fail("server", err)
-			continue
-		}
-		b.daemons = append(b.daemons, d)
-		if err := b.f.addKnown(d.addr); err != nil {
-			fail("known_hosts", err)
+			fail(name, err)
 			continue
 		}
 		far, err := b.proxy(d.addr)
@@ -215,15 +252,29 @@ func (b *bench) connectAll(res *results, fail func(string, error)) {
 			fail("proxy", err)
 			continue
 		}
+		farther := ""
+		if b.cfg.slope {
+			if farther, err = b.proxyDelay(d.addr, 2*oneWay); err != nil {
+				fail("proxy", err)
+				continue
+			}
+		}
 		for _, p := range peers {
 			row := connectRow{Server: d.name, Peer: p.name}
-			ok := true
-			for _, link := range []struct {
+			type leg struct {
 				name string
 				addr string
+				n    int
 				dst  *connects
-			}{{"loopback", d.addr, &row.Loopback}, {"50ms", far, &row.At50}} {
-				c, err := b.connect(p, link.addr, b.cfg.connects, b.cfg.timeout)
+			}
+			legs := []leg{{"loopback", d.addr, b.cfg.connects, &row.Loopback}, {"50ms", far, b.cfg.connects, &row.At50}}
+			if farther != "" {
+				row.At100 = &connects{}
+				legs = append(legs, leg{"100ms", farther, max(5, b.cfg.connects/3), row.At100})
+			}
+			ok := true
+			for _, link := range legs {
+				c, err := b.connect(p, link.addr, link.n, b.cfg.timeout)
 				if err != nil {
 					fail(fmt.Sprintf("connect %s %s %s", d.name, link.name, p.name), err)
 					ok = false
@@ -237,6 +288,11 @@ func (b *bench) connectAll(res *results, fail func(string, error)) {
 			row.RoundTrips = (row.At50.MedianMS - row.Loopback.MedianMS) / res.RTTMS
 			b.logf("connect  %-8s %-9s loopback %7.2f ms  50ms %7.1f ms  = %.2f round trips  client CPU %.2f ms",
 				d.name, p.name, row.Loopback.MedianMS, row.At50.MedianMS, row.RoundTrips, row.Loopback.CPUMS)
+			if row.At100 != nil {
+				row.RoundTripsSlope = (row.At100.MedianMS - row.At50.MedianMS) / (res.RTT100MS - res.RTTMS)
+				b.logf("connect  %-8s %-9s 100ms %7.1f ms  = %.2f round trips from 50 to 100 ms",
+					d.name, p.name, row.At100.MedianMS, row.RoundTripsSlope)
+			}
 			res.Connects = append(res.Connects, row)
 		}
 	}

@@ -27,7 +27,7 @@ type sshd struct {
 	ln   net.Listener
 	log  *os.File
 
-	cg   *cgroup // nil where cgroup v2 is not available: no CPU figures
+	cg    *cgroup // nil where cgroup v2 is not available: no CPU figures
 	cgErr error
 
 	mu      sync.Mutex

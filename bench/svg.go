@@ -61,6 +61,22 @@ func (r *results) panels() []panel {
 			ps = append(ps, p)
 		}
 	}
+	if len(r.SFTP) > 0 {
+		p := panel{title: "SFTP (MB/s, higher is better; OpenSSH: sftp, x/crypto: pkg/sftp)", format: "%.0f"}
+		for _, dir := range []string{"download", "upload"} {
+			var row []float64
+			for _, peer := range peers {
+				if t, ok := r.sftp(dir, peer.name); ok {
+					row = append(row, t.MBps)
+				} else {
+					row = append(row, math.NaN())
+				}
+			}
+			p.groups = append(p.groups, "SFTP "+dir)
+			p.values = append(p.values, row)
+		}
+		ps = append(ps, p)
+	}
 	for _, k := range []struct {
 		title, format string
 		get           func(connectRow) float64
@@ -89,6 +105,28 @@ func (r *results) panels() []panel {
 		if len(p.groups) > 0 {
 			ps = append(ps, p)
 		}
+	}
+	if len(r.Fanout) > 0 {
+		p := panel{title: "One idle connection (lower is better)", format: "%.1f"}
+		for _, k := range []struct {
+			name string
+			get  func(fanoutRow) float64
+		}{
+			{"RSS (KiB)", func(f fanoutRow) float64 { return f.RSSPerConnKB }},
+			{"goroutines", func(f fanoutRow) float64 { return f.GoroutinesPerConn }},
+		} {
+			var row []float64
+			for _, peer := range peers {
+				if f, ok := r.fanout(peer.name); ok {
+					row = append(row, k.get(f))
+				} else {
+					row = append(row, math.NaN())
+				}
+			}
+			p.groups = append(p.groups, k.name)
+			p.values = append(p.values, row)
+		}
+		ps = append(ps, p)
 	}
 	return ps
 }
@@ -155,8 +193,11 @@ func (p panel) draw(b *strings.Builder, top int) {
 			fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="9">%s</text>`+"\n",
 				bx+barW/2, y-3, fmt.Sprintf(p.format, v))
 		}
+		first, rest, _ := strings.Cut(name, " ")
 		fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="middle" font-size="11">%s</text>`+"\n",
-			gx+groupW*0.4, plotTop+plotH+16, esc(name))
+			gx+groupW*0.4, plotTop+plotH+16, esc(first))
+		fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="middle" font-size="11">%s</text>`+"\n",
+			gx+groupW*0.4, plotTop+plotH+30, esc(rest))
 	}
 	fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#333"/>`+"\n", marginLeft, plotTop+plotH, marginLeft+plotW, plotTop+plotH)
 }

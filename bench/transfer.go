@@ -42,6 +42,22 @@ type runSpec struct {
 	window         time.Duration // if set, measure this long from the first byte, then stop
 	timeout        time.Duration // hang guard for the whole run
 	baselineServer time.Duration // sshd's CPU for a connection running `true`
+	source         string        // if set, downloads cat this file instead of head -c
+	compress       bool          // ask for compression
+	profile        string        // if set, where the client writes a CPU profile (Go clients)
+}
+
+// argv is the client's command line for command.
+func (s runSpec) argv(b *bench, command string) []string {
+	argv := s.peer.argv(b.f, s.addr, s.cipher, s.mac, command)
+	if s.compress {
+		argv = s.peer.compress(argv)
+	}
+	if s.profile != "" {
+		n := len(argv) - 1 // the command is last
+		argv = append(append(append([]string{}, argv[:n]...), "-cpuprofile", s.profile), argv[n])
+	}
+	return argv
 }
 
 // download runs `head -c size /dev/zero` on the server. The client's
@@ -51,7 +67,10 @@ type runSpec struct {
 func (b *bench) download(s runSpec) (transfer, error) {
 	timesFile := b.runFile("times")
 	command := fmt.Sprintf("head -c %d /dev/zero; times >%s", s.size, timesFile)
-	argv := s.peer.argv(b.f, s.addr, s.cipher, s.mac, command)
+	if s.source != "" {
+		command = fmt.Sprintf("cat %s; times >%s", s.source, timesFile)
+	}
+	argv := s.argv(b, command)
 	r, w, err := os.Pipe()
 	if err != nil {
 		return transfer{}, err
@@ -115,7 +134,7 @@ func (b *bench) download(s runSpec) (transfer, error) {
 	if werr != nil || res.Bytes != s.size {
 		return res, fmt.Errorf("%s: %d of %d bytes, %v: %s", s.peer.name, res.Bytes, s.size, werr, tail(stderr.Bytes()))
 	}
-	if markErr == nil {
+	if markErr == nil && s.baselineServer > 0 {
 		res.ServerCPU, err = b.serverShare(s, mark, timesFile, res.Seconds)
 	}
 	return res, err
@@ -127,7 +146,7 @@ func (b *bench) download(s runSpec) (transfer, error) {
 func (b *bench) upload(s runSpec) (transfer, error) {
 	timesFile, sinkFile := b.runFile("times"), b.runFile("sink")
 	command := fmt.Sprintf("%s sink -out %s -window %s; times >%s", b.f.sink, sinkFile, s.window, timesFile)
-	argv := s.peer.argv(b.f, s.addr, s.cipher, s.mac, command)
+	argv := s.argv(b, command)
 	in, err := b.zeros(s.size)
 	if err != nil {
 		return transfer{}, err
@@ -158,7 +177,7 @@ func (b *bench) upload(s runSpec) (transfer, error) {
 	if werr != nil || res.Bytes != s.size {
 		return res, fmt.Errorf("%s: %d of %d bytes, %v: %s", s.peer.name, res.Bytes, s.size, werr, tail(stderr.Bytes()))
 	}
-	if markErr == nil {
+	if markErr == nil && s.baselineServer > 0 {
 		res.ServerCPU, err = b.serverShare(s, mark, timesFile, res.Seconds)
 	}
 	return res, err
@@ -168,7 +187,7 @@ func (b *bench) upload(s runSpec) (transfer, error) {
 // for this client, to take out of its CPU for a transfer.
 func (b *bench) baseline(s runSpec) (time.Duration, error) {
 	timesFile := b.runFile("times")
-	argv := s.peer.argv(b.f, s.addr, s.cipher, s.mac, "true; times >"+timesFile)
+	argv := s.argv(b, "true; times >"+timesFile)
 	mark, err := s.srv.mark()
 	if err != nil {
 		return 0, err

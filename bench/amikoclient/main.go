@@ -17,15 +17,16 @@ import (
 
 	"github.com/amiko-ssh/amiko"
 	"github.com/amiko-ssh/amiko/bench/internal/clientrun"
+	"github.com/amiko-ssh/amiko/bench/internal/dial"
 )
 
 func main() {
 	f := clientrun.ParseFlags()
 	defer f.StartProfile()()
 	ctx := context.Background()
-	if f.Count > 0 {
-		err := clientrun.Loop(f.Count, f.Report, func() (func(), error) {
-			c, err := connect(ctx, f)
+	if f.Count > 0 || f.Fanout > 0 {
+		once := func() (func(), error) {
+			c, err := dial.Amiko(ctx, f)
 			if err != nil {
 				return nil, err
 			}
@@ -36,14 +37,20 @@ func main() {
 				return nil, err
 			}
 			return func() { c.Close() }, nil
-		})
+		}
+		var err error
+		if f.Count > 0 {
+			err = clientrun.Loop(f.Count, f.Report, once)
+		} else {
+			err = clientrun.Fanout(f.Fanout, f.Report, once)
+		}
 		if err != nil {
 			clientrun.Fatal(err)
 		}
 		return
 	}
 
-	c, err := connect(ctx, f)
+	c, err := dial.Amiko(ctx, f)
 	if err != nil {
 		clientrun.Fatal(err)
 	}
@@ -58,22 +65,4 @@ func main() {
 	case err != nil:
 		clientrun.Fatal(err)
 	}
-}
-
-func connect(ctx context.Context, f clientrun.Flags) (*amiko.Client, error) {
-	c := amiko.NewClient()
-	if err := c.LoadHostKeys(f.KnownHosts); err != nil {
-		return nil, err
-	}
-	err := c.Connect(ctx, f.Host, &amiko.ConnectOptions{
-		Port:                f.Port,
-		Username:            f.User,
-		KeyFilenames:        []string{f.Key},
-		DisableAgent:        true,
-		DisableKeyDiscovery: true,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }

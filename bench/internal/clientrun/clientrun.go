@@ -22,7 +22,7 @@ import (
 
 // Flags is a client program's command line:
 //
-//	client -addr 127.0.0.1:port -user u -key path -known-hosts path [-count k -report path] command...
+//	client -addr 127.0.0.1:port -user u -key path -known-hosts path [-count k | -fanout n] [-report path] command...
 type Flags struct {
 	Host       string
 	Port       int
@@ -32,8 +32,13 @@ type Flags struct {
 	// Count > 0 asks for the connect loop: Count connections, one after
 	// another, each running Command with its output discarded.
 	Count int
-	// Report is where the loop's Report goes, as JSON.
+	// Fanout > 0 asks for Fanout: that many connections at once.
+	Fanout int
+	// Report is where the loop's Report or Fanout's FanoutReport goes,
+	// as JSON.
 	Report string
+	// Compress asks for compression (zlib@openssh.com, zlib).
+	Compress bool
 	// CPUProfile, if set, is where a pprof CPU profile of the run goes.
 	CPUProfile string
 	Command    string
@@ -47,7 +52,9 @@ func ParseFlags() Flags {
 	flag.StringVar(&f.Key, "key", "", "private key file")
 	flag.StringVar(&f.KnownHosts, "known-hosts", "", "known_hosts file")
 	flag.IntVar(&f.Count, "count", 0, "connect this many times and write a report")
-	flag.StringVar(&f.Report, "report", "", "where the connect loop's JSON report goes")
+	flag.IntVar(&f.Fanout, "fanout", 0, "make this many connections at once and write a report")
+	flag.StringVar(&f.Report, "report", "", "where the JSON report goes")
+	flag.BoolVar(&f.Compress, "compress", false, "ask for compression")
 	flag.StringVar(&f.CPUProfile, "cpuprofile", "", "write a CPU profile here")
 	flag.Parse()
 	host, port, err := net.SplitHostPort(*addr)
@@ -56,8 +63,8 @@ func ParseFlags() Flags {
 		f.Port, err = strconv.Atoi(port)
 	}
 	if err != nil || f.User == "" || f.Key == "" || f.KnownHosts == "" || flag.NArg() == 0 ||
-		(f.Count > 0) != (f.Report != "") {
-		fmt.Fprintf(os.Stderr, "usage: %s -addr host:port -user u -key file -known-hosts file [-count k -report file] command\n", os.Args[0])
+		(f.Count > 0 || f.Fanout > 0) != (f.Report != "") || (f.Count > 0 && f.Fanout > 0) {
+		fmt.Fprintf(os.Stderr, "usage: %s -addr host:port -user u -key file -known-hosts file [-count k | -fanout n] [-report file] command\n", os.Args[0])
 		os.Exit(2)
 	}
 	f.Command = strings.Join(flag.Args(), " ")
