@@ -58,6 +58,11 @@ type Config struct {
 
 	// Logger receives debug logs of the negotiation; nil means none.
 	Logger *slog.Logger
+
+	// GSS, if set, offers GSS-API key exchange first (RFC 4462 section
+	// 2), and the "null" host key algorithm last. A server authenticated
+	// by it is not given to HostKeyCallback.
+	GSS *GSSConfig
 }
 
 func orDefault(l, def []string) []string {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/amiko-ssh/amiko/gssapi"
 	"io"
 	"log/slog"
 	"net"
@@ -74,6 +75,7 @@ type Conn struct {
 	algs          Algorithms
 	hostKey       ssh.PublicKey
 	hostKeyBlob   []byte
+	gssContext    gssapi.Context // of a first GSS-API key exchange
 	extensions    []wire.Extension
 	strict        bool
 	kexCount      int
@@ -225,6 +227,14 @@ func (c *Conn) nextPacket() ([]byte, error) {
 type heldPacket struct {
 	p   []byte
 	seq uint32
+}
+
+// GSSContext returns the GSS-API context of the first key exchange when
+// it was a GSS-API one, for gssapi-keyex authentication; nil otherwise.
+func (c *Conn) GSSContext() gssapi.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gssContext
 }
 
 // LastSeq returns the sequence number of the packet ReadPacket returned

@@ -134,6 +134,16 @@ func (c *Conn) makeKexInit(first bool) (*wire.KexInit, error) {
 		CompressionClientServer: orDefault(c.cfg.Compressions, DefaultCompressions),
 		CompressionServerClient: orDefault(c.cfg.Compressions, DefaultCompressions),
 	}
+	if c.cfg.GSS != nil {
+		names, err := gssKexNames(c.cfg.GSS)
+		if err != nil {
+			return nil, err
+		}
+		m.KexAlgos = append(names, m.KexAlgos...)
+		// "null": no host key, for a server that has only GSS-API
+		// (RFC 4462 section 5); last, so that a real one wins.
+		m.HostKeyAlgos = append(slices.Clone(m.HostKeyAlgos), hostKeyNull)
+	}
 	if _, err := io.ReadFull(c.rand, m.Cookie[:]); err != nil {
 		return nil, err
 	}
@@ -208,7 +218,13 @@ func (c *Conn) runKex(p []byte) error {
 			return err
 		}
 	}
-	method := kexMethods[algs.Kex]
+	method, isGSS := gssKexMethod(algs.Kex, c.cfg.GSS)
+	if !isGSS {
+		method = kexMethods[algs.Kex]
+	}
+	if algs.HostKey == hostKeyNull && !isGSS {
+		return &NegotiationError{Category: CategoryHostKey, Client: ours.msg.HostKeyAlgos, Server: theirs.HostKeyAlgos}
+	}
 	res, err := method.run(kt, &kexInput{
 		clientVersion: c.clientVersion,
 		serverVersion: c.serverVersion,
@@ -230,6 +246,10 @@ func (c *Conn) runKex(p []byte) error {
 		c.sessionID = res.H
 		c.hostKey = key
 		c.hostKeyBlob = bytes.Clone(res.HostKey)
+		c.gssContext = res.gssContext
+	} else if res.gssContext != nil {
+		// Only the first exchange's context signs gssapi-keyex.
+		res.gssContext.Close()
 	}
 	sessionID := c.sessionID
 	c.mu.Unlock()

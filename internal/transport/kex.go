@@ -3,6 +3,8 @@ package transport
 import (
 	"crypto"
 	"io"
+
+	"github.com/amiko-ssh/amiko/gssapi"
 )
 
 // kexMethod is the client side of one key exchange method (RFC 4253
@@ -59,4 +61,6 @@ type kexResult struct {
 	// (the "null" host key algorithm); a key it sends anyway is kept for
 	// information and not checked against known hosts, as paramiko does.
 	serverAuthenticated bool
+	// gssContext is a GSS-API method's established context.
+	gssContext gssapi.Context
 }
