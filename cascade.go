@@ -32,7 +32,7 @@ type cascade struct {
 	tried    map[string]bool // public key blobs already offered
 	// method is the method that succeeded, with what it used.
 	method   string
-	hostname string // as given to Connect, for the GSS-API target
+	gssTarget string // host@name, the GSS-API service
 	// preferred, if set, are the only public key algorithms to sign
 	// with, and disabled those not to.
 	preferred, disabled []string
@@ -40,7 +40,7 @@ type cascade struct {
 
 // authenticate runs the cascade within the auth timeout and returns the
 // method that succeeded.
-func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user, hostname string, opts *ConnectOptions) (string, error) {
+func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user, gssTarget string, opts *ConnectOptions) (string, error) {
 	if d := durationOrDefault(opts.AuthTimeout, defaultAuthTimeout); d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
@@ -49,8 +49,8 @@ func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user, host
 	// A deadline in the past interrupts whatever read or write is blocked.
 	stop := context.AfterFunc(ctx, func() { t.NetConn().SetDeadline(time.Unix(1, 0)) })
 	a := &cascade{t: t, user: user, log: c.logger(), tried: map[string]bool{}, preferred: opts.PreferredAlgorithms.PublicKeys, disabled: opts.DisabledAlgorithms.PublicKeys}
-	a.hostname = hostname
-	err := a.run(ctx, opts)
+	a.gssTarget = gssTarget
+	err := a.run(opts)
 	if !stop() || ctx.Err() != nil {
 		return "", ctx.Err()
 	}
@@ -60,13 +60,21 @@ func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user, host
 	return a.method, err
 }
 
-func (a *cascade) run(ctx context.Context, opts *ConnectOptions) error {
+func (a *cascade) run(opts *ConnectOptions) error {
 	if err := auth.RequestService(a.t); err != nil {
 		return asSSHError(err)
 	}
-	// 0. GSS-API first, as paramiko does.
+	// 0. GSS-API first, as paramiko does: gssapi-keyex after a GSS-API
+	// key exchange, then gssapi-with-mic.
+	if gctx := a.t.GSSContext(); gctx != nil {
+		a.log.Debug("ssh: trying gssapi-keyex")
+		ok, err := a.result("gssapi-keyex", a.gssTarget, auth.GSSAPIKeyex(a.t, a.user, gctx))
+		if ok || err != nil {
+			return err
+		}
+	}
 	if opts.GSSAuth {
-		if ok, err := a.tryGSSAPI(ctx, opts); ok || err != nil {
+		if ok, err := a.tryGSSAPI(opts); ok || err != nil {
 			return err
 		}
 	}

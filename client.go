@@ -205,6 +205,13 @@ func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOpti
 			return err
 		}
 	}
+	var gssTargetName string
+	if opts.GSSAuth || opts.GSSKex {
+		gssTargetName = "host@" + gssTarget(ctx, hostname, opts)
+	}
+	if opts.GSSKex {
+		cfg.GSS = &transport.GSSConfig{Mechanism: opts.GSSMechanism, Target: gssTargetName, Delegate: !opts.DisableGSSDelegation}
+	}
 	remote := nc.RemoteAddr()
 	cfg.HostKeyCallback = func(key ssh.PublicKey) error { return c.checkHostKey(ctx, name, remote, key) }
 	// Timeout bounds the negotiation through cfg.HandshakeTimeout, which
@@ -217,7 +224,7 @@ func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOpti
 		}
 		return asSSHError(err)
 	}
-	method, err := c.authenticate(ctx, t, user, hostname, opts)
+	method, err := c.authenticate(ctx, t, user, gssTargetName, opts)
 	if err != nil {
 		t.Close()
 		return err
@@ -248,13 +255,8 @@ func (c *Client) prepare(name string, opts *ConnectOptions) (string, *transport.
 			return "", nil, err
 		}
 	}
-	if opts.GSSKex {
-		// GSS-API key exchange is under way (the GSS-API issue); until
-		// it lands, asking for it is an error rather than a silent no.
-		return "", nil, asSSHError(errors.New("ssh: GSS-API key exchange is not implemented yet"))
-	}
-	if opts.GSSAuth && opts.GSSMechanism == nil {
-		return "", nil, asSSHError(errors.New("ssh: GSS-API authentication needs ConnectOptions.GSSMechanism, such as gssapi/krb5.New()"))
+	if (opts.GSSAuth || opts.GSSKex) && opts.GSSMechanism == nil {
+		return "", nil, asSSHError(errors.New("ssh: GSS-API authentication and key exchange need ConnectOptions.GSSMechanism, such as gssapi/krb5.New()"))
 	}
 	cfg, err := c.transportConfig(name, opts)
 	return user, cfg, err

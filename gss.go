@@ -14,9 +14,9 @@ import (
 // cascade notes it and goes on with the next method.
 type GSSAPIError = auth.GSSAPIError
 
-// tryGSSAPI runs gssapi-with-mic for host@target.
-func (a *cascade) tryGSSAPI(ctx context.Context, opts *ConnectOptions) (bool, error) {
-	target := "host@" + gssTarget(ctx, a.hostname, opts)
+// tryGSSAPI runs gssapi-with-mic.
+func (a *cascade) tryGSSAPI(opts *ConnectOptions) (bool, error) {
+	target := a.gssTarget
 	a.log.Debug("ssh: trying gssapi-with-mic", "target", target, "delegate", !opts.DisableGSSDelegation)
 	err := auth.GSSAPIWithMIC(a.t, a.user, opts.GSSMechanism, target, !opts.DisableGSSDelegation)
 	var ge *auth.GSSAPIError

@@ -133,7 +133,7 @@ func (a *Authenticator) GSSAPIWithMIC(mech gssapi.Mechanism, target string, dele
 		}
 	}
 
-	mic, err := ctx.GetMIC(micData(a.Transport.SessionID(), a.User))
+	mic, err := ctx.GetMIC(micData(a.Transport.SessionID(), a.User, methodGSSAPIWithMIC))
 	if err != nil {
 		return &GSSAPIError{Err: err}
 	}
@@ -189,15 +189,43 @@ func (a *Authenticator) gssapiToken(serverErr *GSSAPIError) ([]byte, *GSSAPIErro
 	}
 }
 
-// micData is what the MIC covers (RFC 4462 section 3.5).
-func micData(sessionID []byte, user string) []byte {
+// micData is what the MIC of a method covers (RFC 4462 sections 3.5
+// and 4).
+func micData(sessionID []byte, user, method string) []byte {
 	b := wire.AppendString(nil, sessionID)
 	b = append(b, wire.MsgUserauthRequest)
 	b = wire.AppendText(b, user)
 	b = wire.AppendText(b, serviceConnection)
-	return wire.AppendText(b, methodGSSAPIWithMIC)
+	return wire.AppendText(b, method)
 }
 
 // msgUserauthGSSAPIExchangeComplete is for mechanisms without integrity,
 // which amiko never uses: a MIC is always required.
 var _ = msgUserauthGSSAPIExchangeComplete
+
+const methodGSSAPIKeyex = "gssapi-keyex"
+
+// GSSAPIKeyex authenticates user with the context of a GSS-API key
+// exchange (RFC 4462 section 4): one request carrying a MIC over the
+// session, no further round trip.
+func GSSAPIKeyex(t Transport, user string, ctx gssapi.Context) error {
+	return (&Authenticator{Transport: t, User: user}).GSSAPIKeyex(ctx)
+}
+
+// GSSAPIKeyex runs gssapi-keyex; see the function GSSAPIKeyex.
+func (a *Authenticator) GSSAPIKeyex(ctx gssapi.Context) error {
+	mic, err := ctx.GetMIC(micData(a.Transport.SessionID(), a.User, methodGSSAPIKeyex))
+	if err != nil {
+		return &GSSAPIError{Err: err}
+	}
+	req := appendRequestHeader(nil, a.User, methodGSSAPIKeyex)
+	req = wire.AppendString(req, mic)
+	if err := a.Transport.WritePacket(req); err != nil {
+		return err
+	}
+	p, err := a.readPacket()
+	if err != nil {
+		return err
+	}
+	return a.result(methodGSSAPIKeyex, p)
+}
