@@ -210,7 +210,8 @@ func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOpti
 		gssTargetName = "host@" + gssTarget(ctx, hostname, opts)
 	}
 	if opts.GSSKex {
-		cfg.GSS = &transport.GSSConfig{Mechanism: opts.GSSMechanism, Target: gssTargetName, Delegate: !opts.DisableGSSDelegation}
+		cfg.GSS = &transport.GSSConfig{Mechanism: opts.GSSMechanism, Target: gssTargetName,
+			Delegate: !opts.DisableGSSDelegation, Methods: opts.PreferredAlgorithms.GSSKex}
 	}
 	remote := nc.RemoteAddr()
 	cfg.HostKeyCallback = func(key ssh.PublicKey) error { return c.checkHostKey(ctx, name, remote, key) }

@@ -145,12 +145,17 @@ type PreferredAlgorithms struct {
 	Ciphers    []string
 	MACs       []string
 	PublicKeys []string
+	// GSSKex are the GSS-API key exchange families offered with GSSKex,
+	// without the mechanism suffix: "gss-curve25519-sha256-", ...
+	// (OpenSSH's GSSAPIKexAlgorithms). gss-group14-sha1- and
+	// gss-gex-sha1- are legacy opt-ins.
+	GSSKex []string
 }
 
 // lists returns the lists to offer: amiko's defaults where p names none.
 // A name amiko does not implement is an error, not a silent no.
 func (p PreferredAlgorithms) lists() (PreferredAlgorithms, error) {
-	out := PreferredAlgorithms{PublicKeys: p.PublicKeys}
+	out := PreferredAlgorithms{PublicKeys: p.PublicKeys, GSSKex: p.GSSKex}
 	for _, c := range []struct {
 		cat      transport.Category
 		what     string
