@@ -106,27 +106,26 @@ func (r *results) panels() []panel {
 			ps = append(ps, p)
 		}
 	}
-	if len(r.Fanout) > 0 {
-		p := panel{title: "One idle connection (lower is better)", format: "%.1f"}
-		for _, k := range []struct {
-			name string
-			get  func(fanoutRow) float64
-		}{
-			{"RSS (KiB)", func(f fanoutRow) float64 { return f.RSSPerConnKB }},
-			{"goroutines", func(f fanoutRow) float64 { return f.GoroutinesPerConn }},
-		} {
-			var row []float64
-			for _, peer := range peers {
-				if f, ok := r.fanout(peer.name); ok {
-					row = append(row, k.get(f))
-				} else {
-					row = append(row, math.NaN())
-				}
-			}
-			p.groups = append(p.groups, k.name)
-			p.values = append(p.values, row)
+	for _, k := range []struct {
+		title, format string
+		get           func(fanoutRow) float64
+	}{
+		{"Memory of one idle connection (KiB of RSS, lower is better)", "%.1f", func(f fanoutRow) float64 { return f.RSSPerConnKB }},
+		{"Goroutines of one idle connection (fewer is better)", "%.2f", func(f fanoutRow) float64 { return f.GoroutinesPerConn }},
+	} {
+		if len(r.Fanout) == 0 {
+			break
 		}
-		ps = append(ps, p)
+		var row []float64
+		for _, peer := range peers {
+			if f, ok := r.fanout(peer.name); ok {
+				row = append(row, k.get(f))
+			} else {
+				row = append(row, math.NaN())
+			}
+		}
+		ps = append(ps, panel{title: k.title, format: k.format,
+			groups: []string{fmt.Sprintf("%d connections, averaged", r.Settings.Fanout)}, values: [][]float64{row}})
 	}
 	return ps
 }
