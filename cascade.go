@@ -31,7 +31,7 @@ type cascade struct {
 	keysDone bool
 	tried    map[string]bool // public key blobs already offered
 	// method is the method that succeeded, with what it used.
-	method   string
+	method    string
 	gssTarget string // host@name, the GSS-API service
 	// preferred, if set, are the only public key algorithms to sign
 	// with, and disabled those not to.

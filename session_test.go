@@ -6,9 +6,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/amiko-ssh/amiko/internal/leaktest"
 	"io"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -36,22 +36,8 @@ func connectTo(t *testing.T, s *sshtest.Server, o *ConnectOptions) *Client {
 	return c
 }
 
-// checkNoLeak fails t if goroutines started during the test are still
-// running once it ends (after a grace period for them to unwind).
-func checkNoLeak(t *testing.T) {
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		var n int
-		for i := 0; i < 100; i++ {
-			if n = runtime.NumGoroutine(); n <= before {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		buf := make([]byte, 1<<20)
-		t.Errorf("%d goroutines before the test, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
-	})
-}
+// checkNoLeak: see leaktest.Check.
+func checkNoLeak(t *testing.T) { leaktest.Check(t) }
 
 func TestExitStatuses(t *testing.T) {
 	isolate(t)

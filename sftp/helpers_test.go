@@ -1,11 +1,10 @@
 package sftp_test
 
 import (
+	"github.com/amiko-ssh/amiko/internal/leaktest"
 	"net"
-	"runtime"
 	"strconv"
 	"testing"
-	"time"
 
 	pkgsftp "github.com/pkg/sftp"
 
@@ -74,20 +73,5 @@ func openSFTP(t testing.TB, c *amiko.Client, opts ...pkgsftp.ClientOption) *pkgs
 	return sc
 }
 
-// checkNoLeak fails t if goroutines started during the test are still
-// running once it ends (after a grace period for them to unwind). Call
-// it before anything whose cleanup must run first.
-func checkNoLeak(t *testing.T) {
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		var n int
-		for range 100 {
-			if n = runtime.NumGoroutine(); n <= before {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		buf := make([]byte, 1<<20)
-		t.Errorf("%d goroutines before the test, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
-	})
-}
+// checkNoLeak: see leaktest.Check.
+func checkNoLeak(t *testing.T) { leaktest.Check(t) }

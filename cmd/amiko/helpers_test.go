@@ -6,10 +6,10 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
+	"github.com/amiko-ssh/amiko/internal/leaktest"
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -195,19 +195,5 @@ func (f *fakePrompter) asked() []string {
 	return append([]string(nil), f.prompts...)
 }
 
-// checkNoLeak fails t if goroutines started during the test are still
-// running once it ends (after a grace period for them to unwind).
-func checkNoLeak(t *testing.T) {
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		var n int
-		for i := 0; i < 100; i++ {
-			if n = runtime.NumGoroutine(); n <= before {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		buf := make([]byte, 1<<20)
-		t.Errorf("%d goroutines before the test, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
-	})
-}
+// checkNoLeak: see leaktest.Check.
+func checkNoLeak(t *testing.T) { leaktest.Check(t) }

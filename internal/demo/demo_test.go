@@ -3,30 +3,16 @@ package demo
 import (
 	"bytes"
 	"context"
+	"github.com/amiko-ssh/amiko/internal/leaktest"
 	"os"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 )
 
-// checkNoLeak fails the test if goroutines started during it are still
-// running when it ends. Register it first, so it runs last.
-func checkNoLeak(t *testing.T) {
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		var n int
-		for i := 0; i < 100; i++ {
-			if n = runtime.NumGoroutine(); n <= before {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		buf := make([]byte, 1<<20)
-		t.Errorf("%d goroutines before the test, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
-	})
-}
+// checkNoLeak: see leaktest.Check.
+func checkNoLeak(t *testing.T) { leaktest.Check(t) }
 
 // TestRun runs the demo as `amiko demo` does: every step passes, the
 // output shows what each step is about, and nothing is left behind (no

@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"github.com/amiko-ssh/amiko/internal/leaktest"
 	"io"
 	"net"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -47,21 +47,8 @@ func fakeServer(t *testing.T, script func(nc net.Conn)) string {
 	return l.Addr().String()
 }
 
-// checkNoLeak fails the test if goroutines started during it are still
-// running once it ends (after a short settling time).
-func checkNoLeak(t *testing.T) {
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if n := runtime.NumGoroutine(); n > before {
-			buf := make([]byte, 1<<16)
-			t.Errorf("%d goroutines leaked:\n%s", n-before, buf[:runtime.Stack(buf, true)])
-		}
-	})
-}
+// checkNoLeak: see leaktest.Check.
+func checkNoLeak(t *testing.T) { leaktest.Check(t) }
 
 // dialFake runs the client handshake against a fake server with short
 // timeouts and returns its error and how long it took.
