@@ -42,12 +42,13 @@ type encKrbCredPart struct {
 	TicketInfo []krbCredInfo `asn1:"explicit,tag:0"`
 }
 
-// krbCred is RFC 4120's KRB-CRED; the tickets are a SEQUENCE OF Ticket
-// built by hand because a Ticket carries its own APPLICATION tag.
+// krbCred is RFC 4120's KRB-CRED. Its tickets, [2] SEQUENCE OF Ticket,
+// are built by hand, [2] included: encoding/asn1 (and gofork's copy)
+// writes a RawValue as it is, ignoring the field's explicit tag.
 type krbCred struct {
 	PVNO    int                 `asn1:"explicit,tag:0"`
 	MsgType int                 `asn1:"explicit,tag:1"`
-	Tickets asn1.RawValue       `asn1:"explicit,tag:2"`
+	Tickets asn1.RawValue       // [2] SEQUENCE OF Ticket
 	EncPart types.EncryptedData `asn1:"explicit,tag:3"`
 }
 
@@ -92,10 +93,14 @@ func makeKRBCred(fwd *ticket, key types.EncryptionKey) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	tickets, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: fwd.Raw})
+	if err != nil {
+		return nil, err
+	}
 	cred, err := asn1.Marshal(krbCred{
 		PVNO:    iana.PVNO,
 		MsgType: msgtype.KRB_CRED,
-		Tickets: asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: fwd.Raw},
+		Tickets: asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 2, IsCompound: true, Bytes: tickets},
 		EncPart: enc,
 	})
 	if err != nil {

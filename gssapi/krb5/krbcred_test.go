@@ -11,6 +11,8 @@ import (
 	"github.com/jcmturner/gokrb5/v8/iana/nametype"
 	"github.com/jcmturner/gokrb5/v8/messages"
 	"github.com/jcmturner/gokrb5/v8/types"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // The KRB-CRED decodes as RFC 4120 section 5.8 has it: [APPLICATION
@@ -37,21 +39,33 @@ func TestMakeKRBCred(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var cred krbCred
-	rest, err := asn1.UnmarshalWithParams(b, &cred, "application,explicit,tag:22")
-	if err != nil || len(rest) != 0 {
-		t.Fatalf("KRB-CRED: %v, %d bytes left", err, len(rest))
+	// The framing is read with cryptobyte, not with the structs that
+	// wrote it, so that a tag they both get wrong shows.
+	s := cryptobyte.String(b)
+	var cred, seq, f cryptobyte.String
+	var pvno, msgType int
+	if !s.ReadASN1(&cred, cbasn1.Tag(22|0x40).Constructed()) || !s.Empty() ||
+		!cred.ReadASN1(&seq, cbasn1.SEQUENCE) || !cred.Empty() ||
+		!seq.ReadASN1(&f, cbasn1.Tag(0).ContextSpecific().Constructed()) || !f.ReadASN1Integer(&pvno) ||
+		!seq.ReadASN1(&f, cbasn1.Tag(1).ContextSpecific().Constructed()) || !f.ReadASN1Integer(&msgType) {
+		t.Fatalf("KRB-CRED header: %x", b)
 	}
-	if cred.PVNO != 5 || cred.MsgType != 22 {
-		t.Errorf("pvno %d, msg-type %d", cred.PVNO, cred.MsgType)
+	if pvno != 5 || msgType != 22 {
+		t.Errorf("pvno %d, msg-type %d", pvno, msgType)
 	}
-	if cred.Tickets.Tag != asn1.TagSequence || !bytes.Equal(cred.Tickets.Bytes, raw) {
-		t.Errorf("tickets: tag %d, %x", cred.Tickets.Tag, cred.Tickets.Bytes)
+	var tickets, one cryptobyte.String
+	if !seq.ReadASN1(&f, cbasn1.Tag(2).ContextSpecific().Constructed()) || !f.ReadASN1(&tickets, cbasn1.SEQUENCE) ||
+		!tickets.ReadASN1Element(&one, cbasn1.Tag(1|0x40).Constructed()) || !tickets.Empty() || !bytes.Equal(one, raw) {
+		t.Fatalf("KRB-CRED tickets: %x", b)
 	}
-	if cred.EncPart.EType != 17 {
-		t.Errorf("enc-part type %d", cred.EncPart.EType)
+	var encPart types.EncryptedData
+	if !seq.ReadASN1(&f, cbasn1.Tag(3).ContextSpecific().Constructed()) || !seq.Empty() {
+		t.Fatalf("KRB-CRED enc-part: %x", b)
 	}
-	pt, err := crypto.DecryptEncPart(cred.EncPart, sessionKey, keyusage.KRB_CRED_ENCPART)
+	if _, err := asn1.Unmarshal(f, &encPart); err != nil || encPart.EType != 17 {
+		t.Fatalf("enc-part %+v: %v", encPart, err)
+	}
+	pt, err := crypto.DecryptEncPart(encPart, sessionKey, keyusage.KRB_CRED_ENCPART)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,395 @@
+package krb5
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/amiko-ssh/amiko/gssapi"
+	"github.com/amiko-ssh/amiko/internal/leaktest"
+	"github.com/amiko-ssh/amiko/internal/sshtest"
+)
+
+// These tests run the mechanism against a real MIT KDC (sshtest's
+// throwaway realm) and a real MIT GSS-API acceptor (testdata/acceptor.py
+// on python3-gssapi, with the realm's keytab): what MIT accepts from
+// this initiator, and what this initiator accepts from MIT, is the proof
+// of interoperability, beyond the unit tests' gokrb5-built acceptor.
+
+// mitAcceptor drives testdata/acceptor.py.
+type mitAcceptor struct {
+	t      testing.TB
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout *bufio.Reader
+	stderr *lockedBuffer
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// acceptorTimeout is a hang guard on each answer of the acceptor.
+const acceptorTimeout = 60 * time.Second
+
+func startMITAcceptor(t testing.TB, k *sshtest.KDC) *mitAcceptor {
+	t.Helper()
+	sshtest.Require(t, "python3-gssapi")
+	cmd := exec.Command("/usr/bin/python3", "testdata/acceptor.py")
+	cmd.Env = append(os.Environ(), k.AcceptorEnv()...)
+	a := &mitAcceptor{t: t, cmd: cmd, stderr: &lockedBuffer{}}
+	cmd.Stderr = a.stderr
+	var err error
+	if a.stdin, err = cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.stdout = bufio.NewReader(out)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		a.stdin.Close()
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(acceptorTimeout):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	return a
+}
+
+// do sends a command and returns the answer's words.
+func (a *mitAcceptor) do(words ...string) []string {
+	a.t.Helper()
+	if _, err := io.WriteString(a.stdin, strings.Join(words, " ")+"\n"); err != nil {
+		a.t.Fatalf("acceptor: %v\n%s", err, a.stderr)
+	}
+	type result struct {
+		line string
+		err  error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		line, err := a.stdout.ReadString('\n')
+		ch <- result{line, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			a.t.Fatalf("acceptor: %v\n%s", r.err, a.stderr)
+		}
+		return strings.Fields(r.line)
+	case <-time.After(acceptorTimeout):
+		a.cmd.Process.Kill()
+		<-ch
+		a.t.Fatalf("acceptor: no answer to %s in %v", words[0], acceptorTimeout)
+		return nil
+	}
+}
+
+func hx(b []byte) string {
+	if len(b) == 0 {
+		return "-"
+	}
+	return hex.EncodeToString(b)
+}
+
+func unhx(t testing.TB, s string) []byte {
+	t.Helper()
+	if s == "-" {
+		return nil
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// errorText is the acceptor's error answer, readable.
+func errorText(t testing.TB, ans []string) string {
+	if len(ans) == 2 && ans[0] == "error" {
+		return string(unhx(t, ans[1]))
+	}
+	return strings.Join(ans, " ")
+}
+
+// accept runs the context establishment between ctx and the acceptor.
+func accept(t testing.TB, ctx gssapi.Context, a *mitAcceptor) {
+	t.Helper()
+	out, done, err := ctx.Step(nil)
+	if err != nil || done {
+		t.Fatalf("Step(nil): done %v, %v", done, err)
+	}
+	ans := a.do("accept", hx(out))
+	if len(ans) != 3 || ans[0] != "token" || ans[2] != "complete" {
+		t.Fatalf("MIT refused the AP-REQ: %s", errorText(t, ans))
+	}
+	out, done, err = ctx.Step(unhx(t, ans[1]))
+	if err != nil || !done || out != nil {
+		t.Fatalf("MIT's AP-REP: out %x, done %v, %v", out, done, err)
+	}
+}
+
+func newKDCMechanism(t testing.TB, k *sshtest.KDC, config, ccache string) gssapi.Mechanism {
+	t.Helper()
+	if config == "" {
+		config = k.Config
+	}
+	m, err := New(WithConfigFile(config), WithCCache("FILE:"+ccache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// Against MIT: the context is established with mutual authentication,
+// MIT's acceptor sees the flags and the user, MICs verify both ways
+// with sequence numbers, tampered MICs fail on both sides, and with
+// delegation the acceptor gets a forwarded TGT it can use.
+func TestMITAcceptor(t *testing.T) {
+	leaktest.Check(t)
+	k := sshtest.StartKDC(t)
+	forwardable := k.Kinit(t, true)
+	for _, delegate := range []bool{false, true} {
+		name := map[bool]string{false: "no delegation", true: "delegation"}[delegate]
+		t.Run(name, func(t *testing.T) {
+			a := startMITAcceptor(t, k)
+			ctx, err := newKDCMechanism(t, k, "", forwardable).InitSecContext("host@localhost", gssapi.ContextOptions{Delegate: delegate})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ctx.Close()
+			accept(t, ctx, a)
+			c := ctx.(*secContext)
+			if !c.hasAcceptorSubkey {
+				t.Error("MIT's AP-REP carried no acceptor subkey; the MIC key choice went untested")
+			}
+
+			ans := a.do("info")
+			wantFlags := "mutual,sequence,integrity"
+			if delegate {
+				wantFlags = "deleg," + wantFlags
+			}
+			if len(ans) != 4 || ans[1] != k.UserPrincipal || ans[2] != wantFlags || ans[3] != map[bool]string{false: "no", true: "yes"}[delegate] {
+				t.Errorf("MIT's view of the context: %v, want initiator %s, flags %s, delegated %v", ans, k.UserPrincipal, wantFlags, delegate)
+			}
+			if ctx.Delegated() != delegate {
+				t.Errorf("Delegated() = %v", ctx.Delegated())
+			}
+
+			// The initiator's MICs, in sequence; a tampered one fails at MIT.
+			for i, msg := range []string{"session id|user|ssh-connection|gssapi-with-mic", "second"} {
+				mic, err := ctx.GetMIC([]byte(msg))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i == 1 {
+					bad := append([]byte(nil), mic...)
+					bad[len(bad)-1] ^= 0x80
+					if ans := a.do("verify", hx([]byte(msg)), hx(bad)); ans[0] != "error" {
+						t.Errorf("MIT verified a tampered MIC: %v", ans)
+					}
+				}
+				if ans := a.do("verify", hx([]byte(msg)), hx(mic)); ans[0] != "ok" {
+					t.Fatalf("MIT refused MIC %d: %s", i, errorText(t, ans))
+				}
+			}
+			// The acceptor's MICs, in sequence; a tampered one is ErrBadMIC.
+			for i, msg := range []string{"exchange hash", "second"} {
+				ans := a.do("sign", hx([]byte(msg)))
+				if ans[0] != "mic" {
+					t.Fatalf("MIT sign: %s", errorText(t, ans))
+				}
+				mic := unhx(t, ans[1])
+				if i == 1 {
+					bad := append([]byte(nil), mic...)
+					bad[len(bad)-1] ^= 0x80
+					if err := ctx.VerifyMIC([]byte(msg), bad); !errors.Is(err, gssapi.ErrBadMIC) {
+						t.Errorf("a tampered MIT MIC: err = %v, want ErrBadMIC", err)
+					}
+					if err := ctx.VerifyMIC([]byte(msg+"!"), mic); !errors.Is(err, gssapi.ErrBadMIC) {
+						t.Errorf("MIT's MIC over another message: err = %v, want ErrBadMIC", err)
+					}
+				}
+				if err := ctx.VerifyMIC([]byte(msg), mic); err != nil {
+					t.Fatalf("MIT's MIC %d: %v", i, err)
+				}
+				if i == 1 {
+					if err := ctx.VerifyMIC([]byte(msg), mic); !errors.Is(err, gssapi.ErrBadMIC) {
+						t.Errorf("a replayed MIT MIC: err = %v, want ErrBadMIC", err)
+					}
+				}
+			}
+
+			// The delegated TGT: stored by MIT, used for a service ticket.
+			ans = a.do("deleg", filepath.Join(t.TempDir(), "delegated"))
+			if !delegate {
+				if ans[0] != "error" {
+					t.Errorf("credentials arrived without delegation: %v", ans)
+				}
+				return
+			}
+			if ans[0] != "deleg" {
+				t.Fatalf("the delegated credentials: %s", errorText(t, ans))
+			}
+			klist := string(unhx(t, ans[1]))
+			if !strings.Contains(klist, "krbtgt/"+k.Realm+"@"+k.Realm) || !strings.Contains(klist, "host/127.0.0.1@"+k.Realm) {
+				t.Fatalf("klist of the delegated cache:\n%s", klist)
+			}
+			// klist -f: F forwardable, f forwarded, on the TGT's flags line.
+			lines := strings.Split(klist, "\n")
+			for i, l := range lines {
+				if strings.Contains(l, "krbtgt/") && i+1 < len(lines) {
+					if fl := lines[i+1]; !strings.Contains(fl, "F") || !strings.Contains(fl, "f") {
+						t.Errorf("delegated TGT flags %q, want forwardable and forwarded", fl)
+					}
+				}
+			}
+		})
+	}
+}
+
+// A TGT that is not forwardable cannot be delegated: the context is
+// made without, as with MIT's library, and says so.
+func TestMITNotForwardable(t *testing.T) {
+	k := sshtest.StartKDC(t)
+	a := startMITAcceptor(t, k)
+	ctx, err := newKDCMechanism(t, k, "", k.Kinit(t, false)).InitSecContext("host@localhost", gssapi.ContextOptions{Delegate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Close()
+	accept(t, ctx, a)
+	if ctx.Delegated() {
+		t.Error("Delegated() with a TGT that is not forwardable")
+	}
+	if ans := a.do("info"); len(ans) != 4 || ans[3] != "no" || strings.Contains(ans[2], "deleg") {
+		t.Errorf("MIT's view: %v", ans)
+	}
+}
+
+// RFC 8009's encryption types: with the service's session_enctypes set
+// and only aes-sha2 requested, the session key, both subkeys and the
+// MICs are aes-sha2, and MIT agrees on every byte.
+func TestMITAESSHA2(t *testing.T) {
+	k := sshtest.StartKDC(t)
+	ccache := k.Kinit(t, true)
+	kadmin(t, k, "setstr host/localhost session_enctypes aes256-cts-hmac-sha384-192,aes128-cts-hmac-sha256-128")
+	conf, err := os.ReadFile(k.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, et := range testEtypes[2:] {
+		t.Run(et.name, func(t *testing.T) {
+			a := startMITAcceptor(t, k)
+			config := writeFile(t, "krb5.conf", strings.Replace(string(conf), "[libdefaults]",
+				"[libdefaults]\n\tdefault_tgs_enctypes = "+et.name, 1))
+			ctx, err := newKDCMechanism(t, k, config, ccache).InitSecContext("host@localhost", gssapi.ContextOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ctx.Close()
+			accept(t, ctx, a)
+			c := ctx.(*secContext)
+			if c.sessionKey.KeyType != et.id || c.acceptorSubkey.KeyType != et.id {
+				t.Fatalf("session key type %d, acceptor subkey type %d, want %d", c.sessionKey.KeyType, c.acceptorSubkey.KeyType, et.id)
+			}
+			mic, err := ctx.GetMIC([]byte("m"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ans := a.do("verify", hx([]byte("m")), hx(mic)); ans[0] != "ok" {
+				t.Fatalf("MIT refused the MIC: %s", errorText(t, ans))
+			}
+			ans := a.do("sign", hx([]byte("n")))
+			if err := ctx.VerifyMIC([]byte("n"), unhx(t, ans[1])); err != nil {
+				t.Fatalf("MIT's MIC: %v", err)
+			}
+		})
+	}
+}
+
+// kadmin runs a kadmin.local query against the realm.
+func kadmin(t testing.TB, k *sshtest.KDC, query string) {
+	t.Helper()
+	cmd := exec.Command("/usr/sbin/kadmin.local", "-r", k.Realm, "-q", query)
+	cmd.Env = append(os.Environ(), "KRB5_CONFIG="+k.Config, "KRB5_KDC_PROFILE="+filepath.Join(k.Dir, "kdc.conf"))
+	out, err := cmd.CombinedOutput()
+	if err != nil || bytes.Contains(out, []byte("rror")) {
+		t.Fatalf("kadmin.local %q: %v\n%s", query, err, out)
+	}
+}
+
+// The errors a real KDC gives.
+func TestMITKDCErrors(t *testing.T) {
+	k := sshtest.StartKDC(t)
+	m := newKDCMechanism(t, k, "", k.Kinit(t, true))
+	_, err := m.InitSecContext("host@nosuch.localhost", gssapi.ContextOptions{})
+	if !errors.Is(err, gssapi.ErrUnknownServer) {
+		t.Errorf("unknown service: err = %v, want ErrUnknownServer", err)
+	}
+	_, err = m.InitSecContext("nosuchservice@localhost", gssapi.ContextOptions{Delegate: true})
+	if !errors.Is(err, gssapi.ErrUnknownServer) {
+		t.Errorf("unknown service name: err = %v, want ErrUnknownServer", err)
+	}
+	m = newKDCMechanism(t, k, "", filepath.Join(t.TempDir(), "no-cache"))
+	if _, err := m.InitSecContext("host@localhost", gssapi.ContextOptions{}); !errors.Is(err, gssapi.ErrNoCredentials) {
+		t.Errorf("no cache: err = %v, want ErrNoCredentials", err)
+	}
+	// kdestroy leaves no cache; a cache whose TGT another principal's
+	// kinit replaced is still good: both are covered by the unit tests.
+}
+
+// An acceptor whose keytab has another key for the service (a server
+// re-keyed since the ticket was issued) refuses the AP-REQ: the error
+// is reported, not a context.
+func TestMITAcceptorWrongKey(t *testing.T) {
+	k := sshtest.StartKDC(t)
+	m := newKDCMechanism(t, k, "", k.Kinit(t, true))
+	ctx, err := m.InitSecContext("host@localhost", gssapi.ContextOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Close()
+	kadmin(t, k, "cpw -randkey host/localhost")
+	kadmin(t, k, "ktremove -k "+k.Keytab+" host/localhost all")
+	kadmin(t, k, "ktadd -k "+k.Keytab+" -norandkey host/localhost")
+	a := startMITAcceptor(t, k)
+	out, _, err := ctx.Step(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans := a.do("accept", hx(out)); ans[0] != "error" {
+		t.Fatalf("MIT accepted a ticket for an old key: %v", ans)
+	}
+}
