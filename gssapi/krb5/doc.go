@@ -31,6 +31,12 @@
 //     forward, the context goes on without delegation and Delegated
 //     says false, as with MIT's library.
 //
+// The tests prove it against MIT Kerberos (1.20): a real KDC, MIT's
+// GSS-API acceptor (python3-gssapi) taking the context, the MICs both
+// ways, the delegated TGT (stored and used on the acceptor's side), for
+// the SHA-1 and SHA-2 AES types; and OpenSSH's sshd logging a user in by
+// gssapi-with-mic with it, the delegated TGT showing in the session.
+//
 // Errors match gssapi.ErrNoCredentials (no cache, no TGT, a cache type
 // other than FILE), gssapi.ErrExpired (the TGT expired),
 // gssapi.ErrUnknownServer (the KDC has no such service principal),
@@ -47,7 +53,9 @@
 //   - DES, DES3 and RC4 session keys: their tokens are RFC 1964's and
 //     RFC 4757's, not RFC 4121's; only aes128/aes256-cts-hmac-sha1-96
 //     (RFC 3962) and aes128-cts-hmac-sha256-128/aes256-cts-hmac-sha384-192
-//     (RFC 8009) are used, and only they are requested from the KDC.
+//     (RFC 8009) are used, and only they are requested from the KDC: those
+//     of default_tgs_enctypes, else MIT's default order (aes256-sha1,
+//     aes128-sha1, aes256-sha2, aes128-sha2).
 //   - Wrap tokens (confidentiality) and the acceptor's side: SSH needs
 //     neither.
 //   - Getting a TGT (kinit) or renewing one.
@@ -59,10 +67,10 @@
 // are used. Its client and GSS-API layers are not, because for an SSH
 // initiator they fall short: they do not verify the AP-REP (so no mutual
 // authentication), cannot delegate (no KRB-CRED encoder; its decoder's
-// KrbCredInfo has the wrong string type for srealm), put no subkey or
-// sequence number in the authenticator, lose the KDC's error code, and,
-// from a credential cache, try to log in again with a password when the
-// TGT nears its end. Its credential cache reader panics on a truncated
-// file, so the cache is read here too. Each file says which part it
-// replaces and why.
+// KrbCredInfo has the wrong string type for srealm), put no subkey in the
+// authenticator, lose the KDC's error code, and, from a credential cache,
+// try to log in again with a password when the TGT nears its end. Its
+// credential cache reader panics on a truncated file, and its key size
+// for aes256-cts-hmac-sha384-192 is 24 bytes instead of 32, so those are
+// done here too. Each file says which part it replaces and why.
 package krb5

@@ -309,11 +309,24 @@ func TestMITAESSHA2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, et := range testEtypes[2:] {
-		t.Run(et.name, func(t *testing.T) {
+	// With MIT's default list (krb5.conf names none), the service's
+	// first choice, aes256-sha2, is taken; with a list, its types.
+	for _, tc := range []struct{ name, config string }{
+		{"default list", ""},
+		{testEtypes[3].name, testEtypes[3].name},
+		{testEtypes[2].name, testEtypes[2].name},
+	} {
+		et := testEtypes[3]
+		if tc.config == testEtypes[2].name {
+			et = testEtypes[2]
+		}
+		t.Run(tc.name, func(t *testing.T) {
 			a := startMITAcceptor(t, k)
-			config := writeFile(t, "krb5.conf", strings.Replace(string(conf), "[libdefaults]",
-				"[libdefaults]\n\tdefault_tgs_enctypes = "+et.name, 1))
+			config := k.Config
+			if tc.config != "" {
+				config = writeFile(t, "krb5.conf", strings.Replace(string(conf), "[libdefaults]",
+					"[libdefaults]\n\tdefault_tgs_enctypes = "+tc.config, 1))
+			}
 			ctx, err := newKDCMechanism(t, k, config, ccache).InitSecContext("host@localhost", gssapi.ContextOptions{})
 			if err != nil {
 				t.Fatal(err)
@@ -391,5 +404,18 @@ func TestMITAcceptorWrongKey(t *testing.T) {
 	}
 	if ans := a.do("accept", hx(out)); ans[0] != "error" {
 		t.Fatalf("MIT accepted a ticket for an old key: %v", ans)
+	}
+}
+
+// A TGT from kinit that has run out: the mechanism reads MIT's end time
+// from the cache and says ErrExpired before asking the KDC.
+func TestMITExpiredTGT(t *testing.T) {
+	k := sshtest.StartKDC(t)
+	m := newKDCMechanism(t, k, "", k.KinitArgs(t, "-l", "1s"))
+	// The end time is at most a second after kinit (whole seconds, from
+	// an auth time not later than now); wait it out.
+	time.Sleep(2 * time.Second)
+	if _, err := m.InitSecContext("host@localhost", gssapi.ContextOptions{}); !errors.Is(err, gssapi.ErrExpired) {
+		t.Fatalf("err = %v, want ErrExpired", err)
 	}
 }

@@ -76,10 +76,16 @@ func New(opts ...Option) (gssapi.Mechanism, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Without default_tgs_enctypes, MIT's default order rather than
+	// gokrb5's, which leaves out the RFC 8009 types.
+	etypes := defaultEtypes
+	if _, ok := libdefault(confText, "default_tgs_enctypes"); ok {
+		etypes = requestEtypes(cfg.LibDefaults.DefaultTGSEnctypeIDs)
+	}
 	return &mechanism{
 		cfg:        cfg,
 		ccache:     path,
-		etypes:     requestEtypes(cfg.LibDefaults.DefaultTGSEnctypeIDs),
+		etypes:     etypes,
 		kdcTimeout: kdcTimeout,
 	}, nil
 }
@@ -110,21 +116,31 @@ func readConfig(path string) (string, string, error) {
 	return "", "", nil
 }
 
-// defaultCCacheName is [libdefaults] default_ccache_name, with MIT's
-// %{uid}-style tokens expanded, or MIT's built-in default.
-func defaultCCacheName(conf string) string {
+// libdefault is the value of key in krb5.conf's [libdefaults], if set
+// (gokrb5's parsed Config fills in its defaults, which hides that).
+func libdefault(conf, key string) (string, bool) {
 	section := ""
-	name := "FILE:/tmp/krb5cc_%{uid}"
+	value, found := "", false
 	for line := range strings.Lines(conf) {
 		line = strings.TrimSpace(line)
 		if strings.HasPrefix(line, "[") {
 			section = strings.Trim(line, "[] \t")
 			continue
 		}
-		key, value, ok := strings.Cut(line, "=")
-		if ok && section == "libdefaults" && strings.TrimSpace(key) == "default_ccache_name" {
-			name = strings.TrimSpace(value)
+		k, v, ok := strings.Cut(line, "=")
+		if ok && section == "libdefaults" && strings.TrimSpace(k) == key {
+			value, found = strings.TrimSpace(v), true
 		}
+	}
+	return value, found
+}
+
+// defaultCCacheName is [libdefaults] default_ccache_name, with MIT's
+// %{uid}-style tokens expanded, or MIT's built-in default.
+func defaultCCacheName(conf string) string {
+	name, ok := libdefault(conf, "default_ccache_name")
+	if !ok {
+		name = "FILE:/tmp/krb5cc_%{uid}"
 	}
 	uid := fmt.Sprint(os.Getuid())
 	tmp := os.Getenv("TMPDIR")

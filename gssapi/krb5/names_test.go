@@ -3,6 +3,7 @@ package krb5
 import (
 	"errors"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,5 +76,25 @@ func TestNewRefusesOtherCacheTypes(t *testing.T) {
 	_, err := New(WithConfigFile(writeFile(t, "krb5.conf", "")), WithCCache("KCM:"))
 	if !errors.Is(err, gssapi.ErrNoCredentials) || !strings.Contains(err.Error(), "system GSS-API library") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// The encryption types asked of the KDC: krb5.conf's supported ones in
+// its order, else MIT's default list, which has RFC 8009's types
+// (gokrb5's default has not).
+func TestRequestEtypes(t *testing.T) {
+	for conf, want := range map[string][]int32{
+		"": {18, 17, 20, 19},
+		"[libdefaults]\n dns_lookup_kdc = false\n": {18, 17, 20, 19},
+		"[libdefaults]\n default_tgs_enctypes = aes128-cts-hmac-sha256-128 des3-cbc-sha1 aes256-cts-hmac-sha1-96\n": {19, 18},
+		"[libdefaults]\n default_tgs_enctypes = des3-cbc-sha1\n":                                                    {18, 17, 20, 19},
+	} {
+		m, err := New(WithConfigFile(writeFile(t, "krb5.conf", conf)), WithCCache("/nonexistent"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.(*mechanism).etypes; !slices.Equal(got, want) {
+			t.Errorf("%q: %v, want %v", conf, got, want)
+		}
 	}
 }
