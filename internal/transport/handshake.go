@@ -222,9 +222,6 @@ func (c *Conn) runKex(p []byte) error {
 	if !isGSS {
 		method = kexMethods[algs.Kex]
 	}
-	if algs.HostKey == hostKeyNull && !isGSS {
-		return &NegotiationError{Category: CategoryHostKey, Client: ours.msg.HostKeyAlgos, Server: theirs.HostKeyAlgos}
-	}
 	res, err := method.run(kt, &kexInput{
 		clientVersion: c.clientVersion,
 		serverVersion: c.serverVersion,
@@ -400,6 +397,11 @@ func (c *Conn) verifyHostKey(alg string, res *kexResult, first bool) (ssh.Public
 			return nil, &HostKeyError{Reason: "cannot parse the server's host key: " + err.Error()}
 		}
 		return key, nil
+	}
+	if alg == hostKeyNull {
+		// Only a method that authenticates the server itself may go
+		// without a host key.
+		return nil, &HostKeyError{Reason: "the null host key algorithm was negotiated for a key exchange that does not authenticate the server"}
 	}
 	key, err := ssh.ParsePublicKey(res.HostKey)
 	if err != nil {
