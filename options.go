@@ -93,7 +93,7 @@ type ConnectOptions struct {
 	DisableGSSDelegation bool
 	GSSHost              string
 	DisableGSSTrustDNS   bool
-	// GSSMechanism is the GSS-API mechanism: gssapi/krb5.New() for
+	// GSSMechanism is the GSS-API mechanism: the one gssapi/krb5.New returns for
 	// Kerberos in pure Go. amiko's root package imports no Kerberos
 	// implementation, so the choice is the caller's.
 	GSSMechanism gssapi.Mechanism

@@ -1,0 +1,146 @@
+package amiko
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/amiko-ssh/amiko/gssapi"
+	"github.com/amiko-ssh/amiko/gssapi/krb5"
+	"github.com/amiko-ssh/amiko/internal/sshtest"
+)
+
+// kerberosServer starts a realm and an sshd that accepts it, and gives
+// the test a ticket: forwardable unless told otherwise.
+func kerberosServer(t *testing.T, forwardable bool) (*sshtest.Server, *sshtest.KDC, gssapi.Mechanism) {
+	t.Helper()
+	isolate(t)
+	kdc := sshtest.StartKDC(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{Kerberos: kdc})
+	ccache := kdc.Kinit(t, forwardable)
+	mech, err := krb5.New(krb5.WithConfigFile(kdc.Config), krb5.WithCCache(ccache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, kdc, mech
+}
+
+// gssOpts are options with GSS-API only: no key, no password, no agent.
+func gssOpts(s *sshtest.Server, mech gssapi.Mechanism, t *testing.T) *ConnectOptions {
+	return &ConnectOptions{Port: port(t, s.Addr), Username: s.User, GSSMechanism: mech,
+		DisableAgent: true, DisableKeyDiscovery: true}
+}
+
+// klist runs klist on the server and returns what it printed.
+func klist(t *testing.T, c *Client) string {
+	out, _ := c.Command(t.Context(), "klist 2>&1; true").Output()
+	return string(out)
+}
+
+// TestKerberosGSSAPIWithMIC: gss_auth logs in to sshd with a Kerberos
+// ticket, no key and no password; the forwarded TGT is on the server
+// with delegation, and not without.
+func TestKerberosGSSAPIWithMIC(t *testing.T) {
+	s, _, mech := kerberosServer(t, true)
+	for _, delegate := range []bool{true, false} {
+		o := gssOpts(s, mech, t)
+		o.GSSAuth, o.DisableGSSDelegation = true, !delegate
+		c := NewClient()
+		c.SetMissingHostKeyPolicy(trustServer(s))
+		if err := c.Connect(t.Context(), "localhost", o); err != nil {
+			t.Fatal(err)
+		}
+		info, _ := c.ConnInfo()
+		if info.AuthMethod != "gssapi-with-mic (host@localhost)" {
+			t.Fatalf("method %q", info.AuthMethod)
+		}
+		tickets := klist(t, c)
+		if got := strings.Contains(tickets, "krbtgt/AMIKO.TEST@AMIKO.TEST"); got != delegate {
+			t.Fatalf("delegation %v, klist on the server:\n%s", delegate, tickets)
+		}
+		c.Close()
+	}
+}
+
+// TestKerberosGSSKex: gss_kex negotiates each GSS-API key exchange
+// method with sshd (its log names it), logs in with gssapi-keyex, skips
+// the known_hosts check for a server the exchange authenticated (the
+// default RejectPolicy and no known hosts), and a rekey is a GSS-API
+// key exchange again.
+func TestKerberosGSSKex(t *testing.T) {
+	s, _, mech := kerberosServer(t, true)
+	suffix := "toWM5Slw5Ew8Mqkay+al2g=="
+	for _, family := range []string{"gss-curve25519-sha256-", "gss-nistp256-sha256-", "gss-group16-sha512-", "gss-group14-sha256-", "gss-group14-sha1-", "gss-gex-sha1-"} {
+		t.Run(family, func(t *testing.T) {
+			o := gssOpts(s, mech, t)
+			o.GSSKex = true
+			o.PreferredAlgorithms.GSSKex = []string{family}
+			c := NewClient() // RejectPolicy, no host keys
+			if err := c.Connect(t.Context(), "localhost", o); err != nil {
+				t.Fatalf("%v\n%s", err, s.Log())
+			}
+			defer c.Close()
+			info, _ := c.ConnInfo()
+			if info.Algorithms.Kex != family+suffix || !strings.HasPrefix(info.AuthMethod, "gssapi-keyex") {
+				t.Fatalf("kex %s, method %q", info.Algorithms.Kex, info.AuthMethod)
+			}
+			if !strings.Contains(s.Log(), "kex: algorithm: "+family+suffix) {
+				t.Fatalf("sshd's log does not name %s", family+suffix)
+			}
+			if tickets := klist(t, c); !strings.Contains(tickets, "krbtgt/AMIKO.TEST@AMIKO.TEST") {
+				t.Fatalf("no forwarded TGT:\n%s", tickets)
+			}
+			c.mu.Lock()
+			tr := c.conn.t
+			c.mu.Unlock()
+			if err := tr.Rekey(); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := c.Command(t.Context(), "echo after rekey").Output(); err != nil || string(out) != "after rekey\n" {
+				t.Fatalf("after rekey: %q %v", out, err)
+			}
+			if tr.KexCount() < 2 || tr.Algorithms().Kex != family+suffix {
+				t.Fatalf("rekey: %d exchanges, %s", tr.KexCount(), tr.Algorithms().Kex)
+			}
+		})
+	}
+}
+
+// TestKerberosTrickleDown: a wrong gss_host or no ticket fails GSS-API
+// cleanly, noted among the attempts, and the cascade goes on to the key.
+func TestKerberosTrickleDown(t *testing.T) {
+	s, kdc, mech := kerberosServer(t, true)
+	noTicket, err := krb5.New(krb5.WithConfigFile(kdc.Config), krb5.WithCCache(filepath.Join(t.TempDir(), "none")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		mech    gssapi.Mechanism
+		gssHost string
+		want    error
+	}{
+		"wrong gss_host": {mech, "nosuchhost.amiko.test", gssapi.ErrUnknownServer},
+		"no ticket":      {noTicket, "", gssapi.ErrNoCredentials},
+	} {
+		t.Run(name, func(t *testing.T) {
+			o := gssOpts(s, tc.mech, t)
+			o.GSSAuth, o.GSSHost = true, tc.gssHost
+			c := NewClient()
+			c.SetMissingHostKeyPolicy(trustServer(s))
+			err := c.Connect(t.Context(), "localhost", o)
+			var ae *AuthenticationError
+			if !errors.As(err, &ae) || len(ae.Attempts) == 0 || ae.Attempts[0].Method != "gssapi-with-mic" || !errors.Is(ae.Attempts[0].Err, tc.want) {
+				t.Fatalf("without a key: %v", err)
+			}
+			o.PKey = s.UserKey
+			if err := c.Connect(t.Context(), "localhost", o); err != nil {
+				t.Fatal(err)
+			}
+			if info, _ := c.ConnInfo(); info.AuthMethod != "publickey (pkey)" {
+				t.Fatalf("method %q", info.AuthMethod)
+			}
+			c.Close()
+		})
+	}
+}
