@@ -209,12 +209,31 @@ func TestBannerTimeout(t *testing.T) {
 	wantOneFailureLine(t, r, "timed out")
 }
 
-func TestGSSAPINotYet(t *testing.T) {
+// TestKerberos: -o GSSAPIAuthentication=yes -o GSSAPIKeyExchange=yes
+// -o GSSAPIDelegateCredentials=yes logs in with the ticket kinit wrote
+// (gssapi-keyex after a GSS-API key exchange), and the TGT reaches the
+// server; without a ticket, GSS-API is skipped and the key works.
+func TestKerberos(t *testing.T) {
 	e := newTestEnv(t)
-	s := e.server(sshtest.Options{})
+	kdc := sshtest.StartKDC(t)
+	s := e.server(sshtest.Options{Kerberos: kdc})
 	e.trust(s)
-	r := e.run("", e.args(s, "-o", "GSSAPIAuthentication=yes", "127.0.0.1", "true")...)
-	wantOneFailureLine(t, r, "GSS-API")
+	_, port, _ := net.SplitHostPort(s.Addr)
+	ccache := kdc.Kinit(t, true)
+	t.Setenv("KRB5_CONFIG", kdc.Config)
+	t.Setenv("KRB5CCNAME", ccache)
+	gss := []string{"-p", port, "-l", s.User, "-v", "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=" + e.knownHosts,
+		"-o", "GSSAPIAuthentication=yes", "-o", "GSSAPIKeyExchange=yes", "-o", "GSSAPIDelegateCredentials=yes",
+		"-o", "PubkeyAuthentication=no", "localhost", "klist"}
+	r := e.run("", gss...)
+	if r.code != 0 || !strings.Contains(r.stdout, "krbtgt/AMIKO.TEST@AMIKO.TEST") || !strings.Contains(r.stderr, `method="gssapi-keyex (host@localhost)"`) {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+	t.Setenv("KRB5CCNAME", filepath.Join(t.TempDir(), "no-ticket"))
+	r = e.run("", e.args(s, "-o", "GSSAPIAuthentication=yes", "localhost", "echo", "ok")...)
+	if r.code != 0 || r.stdout != "ok\n" {
+		t.Fatalf("without a ticket: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
 }
 
 func TestConnectOptionsMapping(t *testing.T) {

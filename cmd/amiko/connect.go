@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/amiko-ssh/amiko"
+	"github.com/amiko-ssh/amiko/gssapi/krb5"
 )
 
 // chain is the connection to the destination and to every jump host on
@@ -135,6 +136,16 @@ func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Co
 	user := r.userFor(h)
 	o := r.connectOptions(cfg, h, user, home)
 	o.Sock, o.PreferredAlgorithms = sock, algorithms
+	if o.GSSAuth || o.GSSKex {
+		// Kerberos in pure Go, from KRB5_CONFIG and KRB5CCNAME. Without
+		// it, GSS-API is skipped, as OpenSSH skips it without a ticket.
+		mech, err := krb5.New()
+		if err != nil {
+			log.Debug("amiko: GSS-API off", "err", err)
+			o.GSSAuth, o.GSSKex = false, false
+		}
+		o.GSSMechanism = mech
+	}
 	if ask != nil {
 		o.PassphraseCallback = func(file string) (string, error) {
 			s, err := ask.ReadSecret(fmt.Sprintf("Enter passphrase for key '%s': ", file))
@@ -197,7 +208,9 @@ func (r *runner) connectOptions(cfg *config, h hop, user, home string) *amiko.Co
 		GSSKex:               cfg.GSSAPIKeyExchange,
 		DisableGSSDelegation: !cfg.GSSAPIDelegate,
 		GSSHost:              cfg.GSSAPIServerIdentity,
-		Passphrase:           r.getenv("AMIKO_PASSPHRASE"),
+		// OpenSSH's GSSAPITrustDns defaults to no: the name as given.
+		DisableGSSTrustDNS: true,
+		Passphrase:         r.getenv("AMIKO_PASSPHRASE"),
 		// OpenSSH offers agent keys unless IdentitiesOnly, and the
 		// default key files only when no IdentityFile is given.
 		DisableAgent:        cfg.IdentitiesOnly || !cfg.PubkeyAuth,

@@ -71,8 +71,10 @@
 //	PubkeyAcceptedAlgorithms                "^a" prepends; see Limits
 //	Compression                             yes: zlib@openssh.com (also -C)
 //	GSSAPIAuthentication, GSSAPIKeyExchange, GSSAPIDelegateCredentials, GSSAPIServerIdentity
-//	                                        passed to the library, which does not
-//	                                        implement GSS-API yet: asking for it fails
+//	                                        Kerberos (pure Go, KRB5_CONFIG and the
+//	                                        KRB5CCNAME FILE cache kinit writes): yes
+//	                                        turns each on (-K: auth and delegation);
+//	                                        without a ticket it is skipped
 //	ServerAliveInterval, ServerAliveCountMax
 //	                                        keepalives; the connection ends after
 //	                                        more than CountMax unanswered ones
