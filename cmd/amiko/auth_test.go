@@ -230,7 +230,7 @@ func TestKerberos(t *testing.T) {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
 	}
 	t.Setenv("KRB5CCNAME", filepath.Join(t.TempDir(), "no-ticket"))
-	r = e.run("", e.args(s, "-o", "GSSAPIAuthentication=yes", "localhost", "echo", "ok")...)
+	r = e.run("", e.args(s, "-o", "GSSAPIAuthentication=yes", "127.0.0.1", "echo", "ok")...)
 	if r.code != 0 || r.stdout != "ok\n" {
 		t.Fatalf("without a ticket: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
