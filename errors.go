@@ -186,3 +186,8 @@ type KeepaliveError = connection.KeepaliveError
 // OpenChannelError is the server's refusal to open a channel: a dial
 // through the server to an address it cannot reach, say.
 type OpenChannelError = connection.OpenChannelError
+
+// GSSKexError is a GSS-API key exchange that failed: in the mechanism
+// (no ticket, an expired one at a rekey, a server MIC that does not
+// verify) or on the server (its KEXGSS_ERROR text is in Server).
+type GSSKexError = transport.GSSKexError
