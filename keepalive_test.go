@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -176,5 +178,40 @@ func TestRekeyWhileStreamingSessions(t *testing.T) {
 	if kex < int(size>>20)/2 {
 		t.Fatalf("only %d key exchanges for %d MiB with RekeyLimit 1M", kex, size>>20)
 	}
+	c.Close()
+}
+
+// clientGoroutines counts the goroutines running amiko's client code
+// (not the test servers').
+func clientGoroutines() int {
+	buf := make([]byte, 1<<22)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "github.com/amiko-ssh/amiko") && !strings.Contains(g, "internal/sshtest") &&
+			!strings.Contains(g, "testing.tRunner") {
+			n++
+		}
+	}
+	return n
+}
+
+// TestIdleConnectionOneGoroutine: an idle authenticated connection, with
+// keepalives on and a session open, runs one goroutine: the read loop.
+func TestIdleConnectionOneGoroutine(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	checkNoLeak(t)
+	before := clientGoroutines()
+	c := connectTo(t, s, &ConnectOptions{KeepaliveInterval: time.Hour})
+	sess, err := c.ExecCommand(t.Context(), "sleep 30", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := clientGoroutines() - before; n != 1 {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%d goroutines for one idle connection:\n%s", n, buf[:runtime.Stack(buf, true)])
+	}
+	sess.Close()
 	c.Close()
 }
