@@ -65,8 +65,8 @@ var modes = map[string]config{
 		fanout: 1000, sftpSize: 256 << 20, compression: 64 << 20,
 	},
 	"full": {
-		mode: "full", size: 2 << 30, window: 8 * time.Second,
-		ciphers50: ciphers, reps: 3, connects: 30, slope: true, timeout: 5 * time.Minute,
+		mode: "full", size: 2 << 30, window: 6 * time.Second,
+		ciphers50: ciphers, reps: 2, connects: 20, slope: true, timeout: 5 * time.Minute,
 		fanout: 1000, sftpSize: 1 << 30, compression: 200 << 20,
 	},
 }

@@ -17,6 +17,7 @@ type results struct {
 	Date          string            `json:"date"`
 	Mode          string            `json:"mode"`
 	Command       string            `json:"command"`
+	Duration      string            `json:"duration"`
 	Machine       machine           `json:"machine"`
 	Versions      map[string]string `json:"versions"`
 	Settings      settings          `json:"settings"`
@@ -32,10 +33,11 @@ type results struct {
 }
 
 type machine struct {
-	CPUs    int    `json:"cpus"`
-	Model   string `json:"model"`
-	Kernel  string `json:"kernel"`
-	LoadAvg string `json:"loadavg_at_start"`
+	CPUs       int    `json:"cpus"`
+	Model      string `json:"model"`
+	Kernel     string `json:"kernel"`
+	LoadAvg    string `json:"loadavg_at_start"`
+	LoadAvgEnd string `json:"loadavg_at_end"`
 }
 
 type settings struct {
@@ -206,7 +208,8 @@ func (r *results) connect(server, peer string) (connectRow, bool) {
 // written so that above 1 always means amiko is ahead.
 func (r *results) markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s mode, %s, %d CPUs (%s), sshd %s.\n\n", r.Mode, r.Date, r.Machine.CPUs, r.Machine.Model, r.Versions["openssh"])
+	fmt.Fprintf(&b, "`%s`, %s, %s; %d CPUs (%s), load average %s at the start, %s at the end; %s.\n\n",
+		r.Command, r.Date, r.Duration, r.Machine.CPUs, r.Machine.Model, firstField(r.Machine.LoadAvg), firstField(r.Machine.LoadAvgEnd), r.Versions["openssh"])
 	b.WriteString("| workload | amiko |")
 	for _, p := range peers[1:] {
 		fmt.Fprintf(&b, " %s | ratio |", p.label)
@@ -343,6 +346,13 @@ func (r *results) markdown() string {
 	}
 	fmt.Fprintf(&b, "; at 50 ms, %s from the first byte. Connect: median of %d.\n", r.Settings.Window50ms, r.Settings.Connects)
 	return b.String()
+}
+
+func firstField(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 func sizeName(n int64) string {

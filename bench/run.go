@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/amiko-ssh/amiko/internal/latency"
@@ -88,6 +89,7 @@ func (b *bench) proxyDelay(addr string, d time.Duration) (string, error) {
 
 // run measures everything the configuration and -only ask for.
 func (b *bench) run(command string) *results {
+	start := time.Now()
 	res := newResults(b.cfg, command)
 	fail := func(what string, err error) {
 		b.logf("FAILED %s: %v", what, err)
@@ -143,6 +145,8 @@ func (b *bench) run(command string) *results {
 	if b.want("compression") && b.cfg.compression > 0 {
 		b.compressAll(res, fail)
 	}
+	res.Machine.LoadAvgEnd = strings.TrimSpace(readFile("/proc/loadavg"))
+	res.Duration = time.Since(start).Round(time.Second).String()
 	return res
 }
 
@@ -197,7 +201,9 @@ func (b *bench) transfers(res *results, link string, list []cipherSpec, fail fun
 		}
 		rows := map[string]*transferRow{}
 		for rep := range reps {
-			for _, s := range specs {
+			// Each repetition starts with another peer.
+			turn := append(append([]runSpec{}, specs[rep%len(specs):]...), specs[:rep%len(specs)]...)
+			for _, s := range turn {
 				for _, dir := range []string{"download", "upload"} {
 					key := s.peer.name + " " + dir
 					row := rows[key]
@@ -270,7 +276,7 @@ func (b *bench) connectAll(res *results, fail func(string, error)) {
 			legs := []leg{{"loopback", d.addr, b.cfg.connects, &row.Loopback}, {"50ms", far, b.cfg.connects, &row.At50}}
 			if farther != "" {
 				row.At100 = &connects{}
-				legs = append(legs, leg{"100ms", farther, max(5, b.cfg.connects/3), row.At100})
+				legs = append(legs, leg{"100ms", farther, max(5, b.cfg.connects/2), row.At100})
 			}
 			ok := true
 			for _, link := range legs {
