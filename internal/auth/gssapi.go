@@ -10,16 +10,17 @@ import (
 	"github.com/amiko-ssh/amiko/internal/wire"
 )
 
-// The gssapi-with-mic messages (RFC 4462 section 3).
+// The gssapi-with-mic messages (RFC 4462 section 3). EXCHANGE_COMPLETE
+// (63), for mechanisms without integrity, is never sent: amiko always
+// proves the context with a MIC.
 const (
 	methodGSSAPIWithMIC = "gssapi-with-mic"
 
-	msgUserauthGSSAPIResponse         = 60
-	msgUserauthGSSAPIToken            = 61
-	msgUserauthGSSAPIExchangeComplete = 63
-	msgUserauthGSSAPIError            = 64
-	msgUserauthGSSAPIErrtok           = 65
-	msgUserauthGSSAPIMIC              = 66
+	msgUserauthGSSAPIResponse = 60
+	msgUserauthGSSAPIToken    = 61
+	msgUserauthGSSAPIError    = 64
+	msgUserauthGSSAPIErrtok   = 65
+	msgUserauthGSSAPIMIC      = 66
 )
 
 // maxGSSAPITokens bounds the token round trips of one context: Kerberos
@@ -198,10 +199,6 @@ func micData(sessionID []byte, user, method string) []byte {
 	b = wire.AppendText(b, serviceConnection)
 	return wire.AppendText(b, method)
 }
-
-// msgUserauthGSSAPIExchangeComplete is for mechanisms without integrity,
-// which amiko never uses: a MIC is always required.
-var _ = msgUserauthGSSAPIExchangeComplete
 
 const methodGSSAPIKeyex = "gssapi-keyex"
 
