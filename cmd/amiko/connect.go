@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/amiko-ssh/amiko"
-	"github.com/amiko-ssh/amiko/gssapi/krb5"
 )
 
 // chain is the connection to the destination and to every jump host on
@@ -137,9 +136,9 @@ func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Co
 	o := r.connectOptions(cfg, h, user, home)
 	o.Sock, o.PreferredAlgorithms = sock, algorithms
 	if o.GSSAuth || o.GSSKex {
-		// Kerberos in pure Go, from KRB5_CONFIG and KRB5CCNAME. Without
+		// Kerberos (newGSSMechanism), from KRB5_CONFIG and KRB5CCNAME. Without
 		// it, GSS-API is skipped, as OpenSSH skips it without a ticket.
-		mech, err := krb5.New()
+		mech, err := newGSSMechanism()
 		if err != nil {
 			log.Debug("amiko: GSS-API off", "err", err)
 			o.GSSAuth, o.GSSKex = false, false
