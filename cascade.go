@@ -51,6 +51,7 @@ func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user, gssT
 	a := &cascade{t: t, user: user, log: c.logger(), tried: map[string]bool{}, preferred: opts.PreferredAlgorithms.PublicKeys, disabled: opts.DisabledAlgorithms.PublicKeys}
 	a.gssTarget = gssTarget
 	err := a.run(opts)
+	t.DropGSSContext() // only gssapi-keyex needed it
 	if !stop() || ctx.Err() != nil {
 		return "", ctx.Err()
 	}

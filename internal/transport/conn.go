@@ -237,6 +237,19 @@ func (c *Conn) GSSContext() gssapi.Context {
 	return c.gssContext
 }
 
+// DropGSSContext releases the GSS-API context of the first key exchange
+// once gssapi-keyex no longer needs it: after authentication, or when the
+// connection closes.
+func (c *Conn) DropGSSContext() {
+	c.mu.Lock()
+	g := c.gssContext
+	c.gssContext = nil
+	c.mu.Unlock()
+	if g != nil {
+		g.Close()
+	}
+}
+
 // LastSeq returns the sequence number of the packet ReadPacket returned
 // last: the one an SSH_MSG_UNIMPLEMENTED for it names.
 func (c *Conn) LastSeq() uint32 { return c.lastSeq }
@@ -458,6 +471,7 @@ func (c *Conn) shutdown(reason uint32, msg string, err error) {
 // that the caller handed to Client.
 func (c *Conn) Close() error {
 	c.shutdown(wire.DisconnectByApplication, "closed by the client", ErrClosed)
+	c.DropGSSContext()
 	return nil
 }
 
