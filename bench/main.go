@@ -17,6 +17,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -83,6 +84,8 @@ func main() {
 	command := flag.String("command", "", "the command line to record in the results")
 	keep := flag.Bool("keep", false, "keep the run's temporary directory (server logs, configuration, keys), for debugging")
 	profile := flag.String("profile", "", "directory where amiko's client writes a CPU profile of each transfer (go tool pprof)")
+	rev := flag.String("rev", "", "amiko's revision, to record in the results")
+	render := flag.String("render", "", "only write the table and the chart again from this results JSON file")
 	nice := flag.Int("nice", -10, "scheduling priority of the benchmark and everything it starts (servers, clients)")
 	flag.Parse()
 
@@ -91,6 +94,13 @@ func main() {
 	// from here inherits it, servers and clients alike.
 	if err := syscall.Setpriority(syscall.PRIO_PROCESS, 0, *nice); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: cannot set priority %d: %v\n", *nice, err)
+	}
+
+	if *render != "" {
+		if err := rerender(*render); err != nil {
+			fatal(err)
+		}
+		return
 	}
 
 	cfg := modes["full"]
@@ -107,6 +117,7 @@ func main() {
 	if *command == "" {
 		*command = strings.Join(os.Args, " ")
 	}
+	*command = strings.TrimSpace(*command)
 	parts := map[string]bool{}
 	for _, p := range strings.Split(*only, ",") {
 		if p != "" {
@@ -126,6 +137,9 @@ func main() {
 		}
 	}
 	res := b.run(*command)
+	if *rev != "" {
+		res.Versions["amiko"] = *rev
+	}
 	b.f.keep = *keep
 	b.close()
 
@@ -141,6 +155,24 @@ func main() {
 		fmt.Fprintf(os.Stderr, "\n%d measurements failed:\n  %s\n", len(res.Errors), strings.Join(res.Errors, "\n  "))
 		os.Exit(1)
 	}
+}
+
+// rerender writes the markdown and the SVG of a results file again,
+// beside it, for when their layout changed.
+func rerender(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var r results
+	if err := json.Unmarshal(b, &r); err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(path, ".json")
+	if err := os.WriteFile(base+".svg", []byte(r.svg()), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(base+".md", []byte(r.markdown()), 0o644)
 }
 
 func fatal(err error) {

@@ -160,12 +160,36 @@ func (r *results) write(dir string) error {
 }
 
 func (r *results) transfer(link, dir, cipher, peer string) (transfer, bool) {
+	t, ok := r.transferRow(link, dir, cipher, peer)
+	return t.Best, ok
+}
+
+func (r *results) transferRow(link, dir, cipher, peer string) (transferRow, bool) {
 	for _, t := range r.Transfers {
 		if t.Link == link && t.Direction == dir && t.Cipher == cipher && t.Peer == peer {
-			return t.Best, true
+			return t, true
 		}
 	}
-	return transfer{}, false
+	return transferRow{}, false
+}
+
+// cpuPerGB is the client's CPU seconds per 10^9 bytes moved, the least
+// of the repetitions. It is steadier than the rate on a busy machine: time
+// spent waiting for a core does not count. It includes the handshake and,
+// for ssh and paramiko, starting the process (a few milliseconds: noise
+// for 2 GiB, a few per cent for 256 MiB).
+func (t transferRow) cpuPerGB() float64 {
+	best := 0.0
+	for _, run := range t.Runs {
+		if run.Bytes == 0 || run.ClientCPU == 0 {
+			continue
+		}
+		v := run.ClientCPU * run.Seconds / (float64(run.Bytes) / 1e9)
+		if best == 0 || v < best {
+			best = v
+		}
+	}
+	return best
 }
 
 func (r *results) sftp(dir, peer string) (transfer, bool) {
@@ -208,8 +232,12 @@ func (r *results) connect(server, peer string) (connectRow, bool) {
 // written so that above 1 always means amiko is ahead.
 func (r *results) markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "`%s`, %s, %s; %d CPUs (%s), load average %s at the start, %s at the end; %s.\n\n",
+	fmt.Fprintf(&b, "`%s`, %s, %s; %d CPUs (%s), load average %s at the start, %s at the end; %s",
 		r.Command, r.Date, r.Duration, r.Machine.CPUs, r.Machine.Model, firstField(r.Machine.LoadAvg), firstField(r.Machine.LoadAvgEnd), r.Versions["openssh"])
+	if rev := r.Versions["amiko"]; rev != "" {
+		fmt.Fprintf(&b, "; amiko %s", rev)
+	}
+	b.WriteString(".\n\n")
 	b.WriteString("| workload | amiko |")
 	for _, p := range peers[1:] {
 		fmt.Fprintf(&b, " %s | ratio |", p.label)
@@ -269,6 +297,18 @@ func (r *results) markdown() string {
 					return s, t.MBps, true
 				}, true)
 			}
+		}
+	}
+	for _, dir := range []string{"download", "upload"} {
+		for _, c := range ciphers {
+			if _, ok := r.transferRow("loopback", dir, c.label(), "amiko"); !ok {
+				continue
+			}
+			row(fmt.Sprintf("client CPU per GB, %s %s, loopback", dir, c.label()), func(peer string) (string, float64, bool) {
+				t, ok := r.transferRow("loopback", dir, c.label(), peer)
+				v := t.cpuPerGB()
+				return fmt.Sprintf("%.2f s", v), v, ok && v > 0
+			}, false)
 		}
 	}
 	for _, server := range []string{"dropbear", "xssh"} {

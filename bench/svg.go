@@ -61,6 +61,30 @@ func (r *results) panels() []panel {
 			ps = append(ps, p)
 		}
 	}
+	cpu := panel{title: "Client CPU per GB on loopback (s, lower is better)", format: "%.2f"}
+	for _, dir := range []string{"download", "upload"} {
+		for _, c := range ciphers {
+			var row []float64
+			any := false
+			for _, peer := range peers {
+				t, ok := r.transferRow("loopback", dir, c.label(), peer.name)
+				if v := t.cpuPerGB(); ok && v > 0 {
+					row = append(row, v)
+					any = true
+				} else {
+					row = append(row, math.NaN())
+				}
+			}
+			if any {
+				cpu.groups = append(cpu.groups, dir+" "+c.label())
+				cpu.values = append(cpu.values, row)
+			}
+		}
+	}
+	if len(cpu.groups) > 0 {
+		// After the loopback throughput panel.
+		ps = append(ps[:1], append([]panel{cpu}, ps[1:]...)...)
+	}
 	if len(r.SFTP) > 0 {
 		p := panel{title: "SFTP (MB/s, higher is better; OpenSSH: sftp, x/crypto: pkg/sftp)", format: "%.0f"}
 		for _, dir := range []string{"download", "upload"} {
