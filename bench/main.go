@@ -120,8 +120,12 @@ func main() {
 	*command = strings.TrimSpace(*command)
 	parts := map[string]bool{}
 	for _, p := range strings.Split(*only, ",") {
-		if p != "" {
+		switch p {
+		case "":
+		case "loopback", "rtt50", "connect", "fanout", "sftp", "compression":
 			parts[p] = true
+		default:
+			fatal(fmt.Errorf("-only: unknown part %q (want loopback, rtt50, connect, fanout, sftp, compression)", p))
 		}
 	}
 	b, err := newBench(cfg, *bin, parts)

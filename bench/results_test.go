@@ -1,0 +1,71 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestReadTimes checks the parsing of the shell's `times` (dash's and
+// bash's formats), whose sum is taken out of sshd's CPU.
+func TestReadTimes(t *testing.T) {
+	for _, tc := range []struct {
+		out  string
+		want time.Duration
+	}{
+		{"0m0.004000s 0m0.001000s\n0m0.120000s 0m0.340000s\n", 465 * time.Millisecond}, // dash
+		{"0m0.002s 0m0.001s\n1m2.500s 0m0.000s\n", 62503 * time.Millisecond},           // bash
+		{"", 0},
+	} {
+		path := filepath.Join(t.TempDir(), "times")
+		if err := os.WriteFile(path, []byte(tc.out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readTimes(path)
+		if err != nil || got != tc.want {
+			t.Errorf("readTimes(%q) = %v, %v; want %v", tc.out, got, err, tc.want)
+		}
+	}
+	if _, err := readTimes(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Error("readTimes of a missing file: no error")
+	}
+}
+
+// TestRatios checks that a ratio above 1 means amiko is ahead, whichever
+// way the figure goes: amiko/peer for a rate, peer/amiko for a time.
+func TestRatios(t *testing.T) {
+	r := &results{
+		Date: "2026-01-01T00:00:00Z", Versions: map[string]string{},
+		Transfers: []transferRow{
+			{Direction: "download", Cipher: ciphers[0].label(), Link: "loopback", Peer: "amiko", Best: transfer{MBps: 600}},
+			{Direction: "download", Cipher: ciphers[0].label(), Link: "loopback", Peer: "openssh", Best: transfer{MBps: 300}},
+		},
+		Connects: []connectRow{
+			{Server: "dropbear", Peer: "amiko", Loopback: connects{MedianMS: 10}, RoundTrips: 4},
+			{Server: "dropbear", Peer: "openssh", Loopback: connects{MedianMS: 30}, RoundTrips: 6},
+		},
+	}
+	md := r.markdown()
+	for _, want := range []string{
+		"| download aes128-gcm, loopback | 600 MB/s | 300 MB/s | 2.00x |",
+		"| connect+auth+exec, dropbear, loopback | 10.0 ms | 30.0 ms | 3.00x |",
+		"| round trips, dropbear, (50 ms - loopback) / RTT | 4.00 | 6.00 | 1.50x |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("table lacks %q:\n%s", want, md)
+		}
+	}
+	if svg := r.svg(); !strings.HasPrefix(svg, "<svg") || !strings.HasSuffix(svg, "</svg>\n") {
+		t.Errorf("chart is not one SVG element:\n%s", svg)
+	}
+}
+
+func TestNiceCeil(t *testing.T) {
+	for v, want := range map[float64]float64{0: 1, 0.7: 1, 1: 1, 1.1: 2, 3: 5, 7.2: 10, 813 * 1.1: 1000, 1200: 2000} {
+		if got := niceCeil(v); got != want {
+			t.Errorf("niceCeil(%v) = %v, want %v", v, got, want)
+		}
+	}
+}
