@@ -31,7 +31,12 @@ func (p *packetReader) peek(n int) ([]byte, error) {
 	if p.end-p.start >= n {
 		return p.buf[p.start : p.start+n], nil
 	}
-	if n > len(p.buf)-p.start {
+	// Make room when the packet would not fit, and also when little room
+	// is left after the buffered bytes: reading into a sliver of the
+	// buffer means many small reads here, and a sender that finds its
+	// socket buffer nearly full at every write (sshd then spends more
+	// CPU per byte than the encryption costs).
+	if n > len(p.buf)-p.start || len(p.buf)-p.end < len(p.buf)/4 {
 		p.makeRoom(n)
 	}
 	for p.end-p.start < n {
