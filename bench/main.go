@@ -128,24 +128,26 @@ func main() {
 			fatal(fmt.Errorf("-only: unknown part %q (want loopback, rtt50, connect, fanout, sftp, compression)", p))
 		}
 	}
-	b, err := newBench(cfg, *bin, parts)
-	if err != nil {
-		fatal(err)
-	}
+	profileDir := ""
 	if *profile != "" {
-		if b.profileDir, err = filepath.Abs(*profile); err == nil {
-			err = os.MkdirAll(b.profileDir, 0o755)
+		var err error
+		if profileDir, err = filepath.Abs(*profile); err == nil {
+			err = os.MkdirAll(profileDir, 0o755)
 		}
 		if err != nil {
 			fatal(err)
 		}
 	}
-	res := b.run(*command)
+	b, err := newBench(cfg, *bin, parts)
+	if err != nil {
+		fatal(err)
+	}
+	b.profileDir = profileDir
+	b.f.keep = *keep
+	res := b.runAndClose(*command)
 	if *rev != "" {
 		res.Versions["amiko"] = *rev
 	}
-	b.f.keep = *keep
-	b.close()
 
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fatal(err)

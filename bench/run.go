@@ -3,8 +3,11 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/amiko-ssh/amiko/internal/latency"
@@ -28,6 +31,8 @@ type bench struct {
 	// profileDir, if set, is where amiko's client writes a CPU profile
 	// of each transfer (the last repetition's).
 	profileDir string
+
+	closeOnce sync.Once
 }
 
 func newBench(cfg config, bin string, parts map[string]bool) (*bench, error) {
@@ -55,7 +60,27 @@ func newBench(cfg config, bin string, parts map[string]bool) (*bench, error) {
 	return b, nil
 }
 
-func (b *bench) close() {
+// runAndClose runs the benchmark and stops every server, removing the
+// temporary directory and the cgroups, also when the run panics or the
+// program is interrupted (the servers' processes die with us anyway:
+// they are started with a parent-death signal).
+func (b *bench) runAndClose(command string) *results {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		if _, ok := <-sigs; ok {
+			b.close()
+			os.Exit(130)
+		}
+	}()
+	defer b.close()
+	return b.run(command)
+}
+
+func (b *bench) close() { b.closeOnce.Do(b.closeAll) }
+
+func (b *bench) closeAll() {
 	for _, p := range b.proxies {
 		p.Close()
 	}
