@@ -183,10 +183,7 @@ func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Co
 	}
 	log.Debug("amiko: connecting", "host", h.Host, "port", o.Port, "user", user)
 	if err := client.Connect(ctx, h.Host, o); err != nil {
-		if sock != nil {
-			sock.Close() // Connect leaves it open on some early errors
-		}
-		return nil, false, err
+		return nil, false, err // a failed Connect has closed sock
 	}
 	if info, ok := client.ConnInfo(); ok {
 		log.Debug("amiko: authenticated", "host", h.Host, "server", info.ServerVersion)
