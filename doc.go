@@ -6,7 +6,16 @@
 // dials the server (or uses a net.Conn given as Sock), runs amiko's own
 // SSH transport, checks the host key, and authenticates in paramiko's
 // order: the key given (PKey or KeyFilenames), keys from the SSH agent,
-// keys found in ~/.ssh, then the password.
+// keys found in ~/.ssh, then the password (GSS-API first when asked for:
+// see ConnectOptions.GSSAuth and GSSKex).
+//
+// On the connection: Command runs a command the way os/exec does,
+// ExecCommand and InvokeShell are paramiko's exec_command and
+// invoke_shell, NewSession gives the session channel itself, Dial and
+// Listen forward TCP through the server as net.Conn and net.Listener
+// (a Dial result given to another Connect as Sock is a jump host), and
+// the sftp subpackage opens SFTP. One goroutine serves each connection;
+// keepalives (ConnectOptions.KeepaliveInterval) detect a dead server.
 //
 // Every call that can block takes a context.Context. Errors are typed for
 // errors.As, and every SSH-level error matches ErrSSH with errors.Is, as

@@ -1,6 +1,7 @@
 // Package sshtest starts real SSH servers for tests: OpenSSH's sshd,
 // dropbear, paramiko's and asyncssh's server modes, and the
-// golang.org/x/crypto/ssh server in-process.
+// golang.org/x/crypto/ssh server in-process; and a throwaway MIT Kerberos
+// realm (StartKDC) that sshd can accept (Options.Kerberos).
 //
 // amiko owns its transport, so its tests must talk to servers nobody here
 // wrote; a transport that only ever met its own server would agree with
