@@ -33,6 +33,10 @@ func (d *demo) keyAuth(ctx context.Context) error {
 	}
 	a := ci.Algorithms
 	d.note("ConnInfo: server %s, kex %s, host key %s, cipher %s", ci.ServerVersion, a.Kex, a.HostKey, a.CipherOut)
+	d.note("ConnInfo.AuthMethod: %s", ci.AuthMethod)
+	if !strings.HasPrefix(ci.AuthMethod, "publickey") {
+		return fmt.Errorf("ConnInfo.AuthMethod %q, want publickey", ci.AuthMethod)
+	}
 	return nil
 }
 
@@ -52,7 +56,11 @@ func (d *demo) passwordFallback(ctx context.Context) error {
 	if !slices.Equal(server, []string{"publickey refused", "password accepted"}) {
 		return fmt.Errorf("the server saw %v, want the key refused and the password accepted", server)
 	}
-	d.note("Connect returned nil: no *amiko.AuthenticationError")
+	ci, _ := c.ConnInfo()
+	d.note("Connect returned nil: no *amiko.AuthenticationError; ConnInfo.AuthMethod: %s", ci.AuthMethod)
+	if ci.AuthMethod != "password" {
+		return fmt.Errorf("ConnInfo.AuthMethod %q, want password", ci.AuthMethod)
+	}
 	return nil
 }
 
