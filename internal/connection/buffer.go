@@ -7,8 +7,9 @@ package connection
 // anything is written here.
 type ring struct {
 	buf  []byte
-	head int // index of the first unread byte
-	n    int // unread bytes
+	head int  // index of the first unread byte
+	n    int  // unread bytes
+	lent bool // a WriteTo is writing out the front of the buffer
 }
 
 const minRing = 32 << 10
@@ -56,9 +57,28 @@ func (r *ring) read(p []byte) int {
 	return n
 }
 
+// front returns up to max unread bytes from the head that are
+// contiguous in the buffer, without consuming them. The caller may use
+// them without the channel's lock while r.lent keeps other readers off:
+// writes only fill free space, and a grow copies the unread bytes to a
+// new buffer, leaving these as they were.
+func (r *ring) front(max int) []byte {
+	return r.buf[r.head:min(r.head+r.n, len(r.buf), r.head+max)]
+}
+
+// discard consumes n bytes from the head, after front's bytes were used.
+func (r *ring) discard(n int) {
+	r.head = (r.head + n) % len(r.buf)
+	r.n -= n
+	if r.n == 0 {
+		r.head = 0
+	}
+}
+
 // release drops the buffer, for a channel that is done.
 func (r *ring) release() {
 	r.buf = nil
 	r.head = 0
 	r.n = 0
+	r.lent = false
 }

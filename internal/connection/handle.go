@@ -117,12 +117,7 @@ func (ch *Channel) receive(extended bool, code uint32, data []byte) error {
 	ch.cond.Broadcast()
 	adj, ping := ch.takeAdjustLocked()
 	ch.mu.Unlock()
-	if adj > 0 {
-		if ping {
-			ch.conn.startPing(ch)
-		}
-		ch.sendAdjust(adj)
-	}
+	ch.grant(adj, ping)
 	return nil
 }
 
