@@ -299,12 +299,22 @@ func (ch *Channel) read(r *ring, p []byte) (int, error) {
 }
 
 // takeAdjustLocked returns the window to give back to the peer, once the
-// application consumed half the window, and whether to measure the round
-// trip for growing the window: when the application keeps up (little is
-// buffered) and the window may still grow. The measurement then starts
-// here, with the window the peer has left before this adjust.
+// application consumed an eighth of the window, and whether to measure
+// the round trip for growing the window: when the application keeps up
+// (little is buffered) and the window may still grow. The measurement
+// then starts here, with the window the peer has left before this
+// adjust.
+//
+// Why an eighth: window comes back to the peer a round trip after it is
+// consumed, so what is held back until the next adjust is window the
+// peer cannot use. Giving it back at half the window let a window-limited
+// peer send about half a window per round trip (143 MB/s with 16 MiB at
+// 50 ms through internal/latency, where 16 MiB per round trip is
+// 335 MB/s); at an eighth it is seven eighths (282 MB/s). OpenSSH gives
+// window back every three packets; an eighth costs one adjust per eight
+// packets at the initial 2 MiB window, fewer as it grows.
 func (ch *Channel) takeAdjustLocked() (uint32, bool) {
-	if (ch.consumed < ch.window/2 && !ch.grew) || ch.closeSent || ch.closeRcvd || ch.err != nil {
+	if (ch.consumed < ch.window/adjustFraction && !ch.grew) || ch.closeSent || ch.closeRcvd || ch.err != nil {
 		return 0, false
 	}
 	n := ch.consumed
@@ -320,6 +330,9 @@ func (ch *Channel) takeAdjustLocked() (uint32, bool) {
 	ch.granted += n
 	return n, ping
 }
+
+// adjustFraction: the window is given back in pieces of this fraction.
+const adjustFraction = 8
 
 func (ch *Channel) sendAdjust(n uint32) {
 	ch.sendMsg(appendWindowAdjust(nil, ch.remoteID, n), false)

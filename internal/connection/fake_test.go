@@ -214,6 +214,31 @@ func TestWindowGivenBackOnRead(t *testing.T) {
 	}
 }
 
+// TestWindowGivenBackByEighths: window comes back once an eighth of it
+// was read, not before, so a window-limited peer keeps most of its
+// window in use.
+func TestWindowGivenBackByEighths(t *testing.T) {
+	f := newFake()
+	const window = 256 << 10
+	c := NewWithConfig(f, Config{InitialWindow: window, MaxWindow: window, MaxPacket: 32 << 10})
+	defer c.Close()
+	ch := openFake(t, f, c, 1<<20, 32<<10)
+	f.send(t, dataMsg(ch.localID, make([]byte, 32<<10)))
+	buf := make([]byte, window/adjustFraction-1)
+	if _, err := io.ReadFull(ch, buf); err != nil {
+		t.Fatal(err)
+	}
+	f.quiet(t)
+	if _, err := io.ReadFull(ch, buf[:1]); err != nil {
+		t.Fatal(err)
+	}
+	p := f.next(t)
+	id, n, err := parseWindowAdjust(p)
+	if p[0] != wire.MsgChannelWindowAdjust || err != nil || id != peerID || n != window/adjustFraction {
+		t.Fatalf("after reading an eighth of the window, sent %x", p)
+	}
+}
+
 // TestWriteSplitsAndWaits: Write cuts data to the peer's maximum packet
 // and waits for window.
 func TestWriteSplitsAndWaits(t *testing.T) {
