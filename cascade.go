@@ -22,6 +22,7 @@ import (
 // SSHClient._auth, keeping every attempt for the error.
 type cascade struct {
 	t        *transport.Conn
+	at       auth.Transport // t, with the service request's answer pending
 	user     string
 	log      *slog.Logger
 	allowed  []string
@@ -62,14 +63,18 @@ func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user, gssT
 }
 
 func (a *cascade) run(opts *ConnectOptions) error {
-	if err := auth.RequestService(a.t); err != nil {
+	// The first request goes out with the service request, a round trip
+	// sooner; its answer comes after SERVICE_ACCEPT.
+	at, err := auth.RequestServicePipelined(a.t)
+	if err != nil {
 		return asSSHError(err)
 	}
+	a.at = at
 	// 0. GSS-API first, as paramiko does: gssapi-keyex after a GSS-API
 	// key exchange, then gssapi-with-mic.
 	if gctx := a.t.GSSContext(); gctx != nil {
 		a.log.Debug("ssh: trying gssapi-keyex")
-		ok, err := a.result("gssapi-keyex", a.gssTarget, auth.GSSAPIKeyex(a.t, a.user, gctx))
+		ok, err := a.result("gssapi-keyex", a.gssTarget, auth.GSSAPIKeyex(a.at, a.user, gctx))
 		if ok || err != nil {
 			return err
 		}
@@ -117,7 +122,7 @@ func (a *cascade) run(opts *ConnectOptions) error {
 	// 5. Keyboard-interactive with the caller's answers.
 	if opts.KeyboardInteractive != nil && a.allows("keyboard-interactive") {
 		a.log.Debug("ssh: trying keyboard-interactive")
-		ok, err := a.result("keyboard-interactive", "", auth.KeyboardInteractive(a.t, a.user, opts.KeyboardInteractive))
+		ok, err := a.result("keyboard-interactive", "", auth.KeyboardInteractive(a.at, a.user, opts.KeyboardInteractive))
 		if ok || err != nil {
 			return err
 		}
@@ -125,7 +130,7 @@ func (a *cascade) run(opts *ConnectOptions) error {
 	if a.allowed == nil {
 		// Nothing was tried: ask with "none", to learn what the server
 		// would have allowed (and to succeed where it needs nothing).
-		err := auth.None(a.t, a.user)
+		err := auth.None(a.at, a.user)
 		var fe *auth.FailureError
 		switch {
 		case err == nil:
@@ -237,9 +242,9 @@ func (a *cascade) tryPassword(password string) (bool, error) {
 		a.log.Debug("ssh: trying " + method)
 		var err error
 		if method == "password" {
-			err = auth.Password(a.t, a.user, password, nil)
+			err = auth.Password(a.at, a.user, password, nil)
 		} else {
-			err = auth.KeyboardInteractive(a.t, a.user, auth.PasswordAnswerer(password))
+			err = auth.KeyboardInteractive(a.at, a.user, auth.PasswordAnswerer(password))
 		}
 		ok, ferr := a.result(method, "", err)
 		if ok || ferr != nil {
@@ -313,7 +318,7 @@ func (a *cascade) tryKey(source string, signer ssh.Signer) (bool, error) {
 		return false, nil
 	}
 	a.log.Debug("ssh: trying public key", "source", source, "type", signer.PublicKey().Type())
-	err := auth.PublicKey(a.t, a.user, signer)
+	err := auth.PublicKey(a.at, a.user, signer)
 	return a.result("publickey", source, err)
 }
 

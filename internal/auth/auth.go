@@ -61,6 +61,11 @@ func (a *Authenticator) RequestService() error {
 	if err := a.Transport.WritePacket(wire.AppendServiceRequest(nil, serviceUserauth)); err != nil {
 		return err
 	}
+	return a.readServiceAccept()
+}
+
+// readServiceAccept reads the server's answer to the service request.
+func (a *Authenticator) readServiceAccept() error {
 	p, err := a.readPacket()
 	if err != nil {
 		return err
@@ -135,4 +140,34 @@ func (a *Authenticator) writeSecret(req []byte) error {
 	err := a.Transport.WritePacket(req)
 	clear(req)
 	return err
+}
+
+// RequestServicePipelined sends the request for the ssh-userauth service
+// and returns at once, with a Transport for the authentication requests
+// that follow: its first read takes the server's SERVICE_ACCEPT (or
+// fails if the server did not accept). The first authentication request
+// then goes out without waiting a round trip for the acceptance. Servers
+// process their input in order, so this is only a change of timing:
+// OpenSSH, dropbear, paramiko, asyncssh and x/crypto/ssh all accept it.
+func RequestServicePipelined(t Transport) (Transport, error) {
+	if err := t.WritePacket(wire.AppendServiceRequest(nil, serviceUserauth)); err != nil {
+		return nil, err
+	}
+	return &pipelined{Transport: t, pending: true}, nil
+}
+
+// pipelined is a Transport whose SERVICE_ACCEPT is still to be read.
+type pipelined struct {
+	Transport
+	pending bool
+}
+
+func (p *pipelined) ReadPacket() ([]byte, error) {
+	if p.pending {
+		p.pending = false
+		if err := (&Authenticator{Transport: p.Transport}).readServiceAccept(); err != nil {
+			return nil, err
+		}
+	}
+	return p.Transport.ReadPacket()
 }

@@ -49,6 +49,8 @@ type Conn struct {
 	// to be returned once it is done; heldBytes bounds them.
 	held      []heldPacket
 	heldBytes int
+	// serverExtInfo: the server's first KEXINIT announced EXT_INFO.
+	serverExtInfo bool
 	// lastSeq is the sequence number of the packet ReadPacket returned
 	// last, for an UNIMPLEMENTED reply.
 	lastSeq uint32

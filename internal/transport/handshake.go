@@ -111,7 +111,10 @@ func (c *Conn) clientHandshake(setPhase func(string)) error {
 		}
 		switch p[0] {
 		case wire.MsgKexInit:
-			return c.runKex(p)
+			if err := c.runKex(p); err != nil {
+				return err
+			}
+			return c.awaitExtInfo()
 		case wire.MsgIgnore, wire.MsgDebug:
 			continue // a strict kex server sends neither; runKex checks
 		case wire.MsgDisconnect:
@@ -119,6 +122,28 @@ func (c *Conn) clientHandshake(setPhase func(string)) error {
 		}
 		return &ProtocolError{Reason: fmt.Sprintf("message %d before KEXINIT", p[0])}
 	}
+}
+
+// awaitExtInfo reads the server's EXT_INFO when its KEXINIT announced
+// one (RFC 8308 puts it right after the server's NEWKEYS, which came in
+// the same flight as the key exchange reply, so this costs no round
+// trip). Authentication then knows server-sig-algs and
+// publickey-hostbound from its first request, and may send that request
+// without waiting for SERVICE_ACCEPT. Any other packet is held for
+// ReadPacket, which judges it as before.
+func (c *Conn) awaitExtInfo() error {
+	if !c.serverExtInfo {
+		return nil
+	}
+	p, err := c.readRawPacket()
+	if err != nil {
+		return err
+	}
+	if p[0] != wire.MsgExtInfo {
+		return c.hold(p)
+	}
+	c.extInfoState = extInfoBeforeSuccess
+	return c.handleExtInfo(p)
 }
 
 // makeKexInit builds our KEXINIT. The extension markers go only into the
@@ -194,6 +219,7 @@ func (c *Conn) runKex(p []byte) error {
 	first := c.kexCount == 0
 	c.mu.Unlock()
 	if first {
+		c.serverExtInfo = slices.Contains(theirs.KexAlgos, "ext-info-s")
 		strict := slices.Contains(theirs.KexAlgos, strictKexServer)
 		if strict && c.packetsRead != 1 {
 			return &ProtocolError{Reason: "strict key exchange: KEXINIT was not the server's first packet"}
