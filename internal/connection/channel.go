@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/amiko-ssh/amiko/internal/wire"
 )
@@ -56,7 +57,9 @@ type Channel struct {
 	sampling       bool   // a window-sizing ping is out for this channel
 	sample         uint32 // bytes received since it was sent
 	pingGrant      uint32 // the window the peer had left when it was sent
-	grew           bool   // the window grew: grant it at the next Read
+	pingSent       time.Time
+	bestRate       float64 // the highest bytes per second a measurement saw
+	grew           bool    // the window grew: grant it at the next Read
 
 	// Sending.
 	remoteWindow uint32
@@ -326,6 +329,7 @@ func (ch *Channel) takeAdjustLocked() (uint32, bool) {
 		ch.sampling = true
 		ch.sample = 0
 		ch.pingGrant = ch.granted
+		ch.pingSent = time.Now()
 	}
 	ch.granted += n
 	return n, ping
@@ -354,23 +358,47 @@ func (ch *Channel) sendMsg(msg []byte, closing bool) (sent bool, err error) {
 	return true, ch.conn.t.WritePacket(msg)
 }
 
-// pingReply ends a round-trip measurement. If the peer used up the
-// window it had left within that round trip, the window limits it (the
-// bandwidth-delay product is larger), so the window doubles. The growth
-// is granted by the next Read, with the window the application
-// consumed: the read loop itself does not write here, so it never waits
-// behind writers queued during a key exchange that only it can finish.
-func (ch *Channel) pingReply() {
+// pingReply ends a round-trip measurement, at time now. If the peer
+// used up the window it had left within that round trip, and the rate
+// it sent at is clearly the highest seen yet, the window limits it (the
+// bandwidth-delay product is larger), so the window doubles.
+//
+// The rate rule is gRPC's BDP estimator's. Without it the window grew to
+// the cap on loopback too: the peer always has data queued there, and
+// the reply to the ping waits behind it, so the peer "uses up" any
+// window within the round trip it inflates. A window-limited peer sends
+// about twice as fast once the window doubled; a peer that was not
+// limited by it (a queue, not the round trip, made the sample) sends no
+// faster. On loopback against OpenSSH a 16 MiB window was worse than
+// useless: downloads fell to ~100 MB/s with sshd at 95% CPU.
+//
+// The growth is granted by the next Read, with the window the
+// application consumed: the read loop itself does not write here, so it
+// never waits behind writers queued during a key exchange that only it
+// can finish.
+func (ch *Channel) pingReply(now time.Time) {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	ch.sampling = false
-	if ch.sample >= ch.pingGrant/8*7 && ch.sample > 0 && ch.window < ch.maxWindow && !ch.closeSent && !ch.closeRcvd && ch.err == nil {
-		w := min(ch.window*2, ch.maxWindow)
-		ch.consumed += w - ch.window
-		ch.window = w
-		ch.grew = true
+	if ch.sample == 0 || ch.sample < ch.pingGrant/8*7 || ch.window >= ch.maxWindow || ch.closeSent || ch.closeRcvd || ch.err != nil {
+		return
 	}
+	rate := float64(ch.sample) / max(now.Sub(ch.pingSent).Seconds(), 1e-6)
+	if rate < ch.bestRate*rateGain {
+		ch.bestRate = max(ch.bestRate, rate)
+		return
+	}
+	ch.bestRate = rate
+	w := min(ch.window*2, ch.maxWindow)
+	ch.consumed += w - ch.window
+	ch.window = w
+	ch.grew = true
 }
+
+// rateGain is how much faster than the best measurement so far the peer
+// must have sent for the window to grow again: a window-limited peer
+// sends up to twice as fast after a doubling, measurement noise is less.
+const rateGain = 1.25
 
 // writableLocked says why Write cannot send, or nil.
 func (ch *Channel) writableLocked() error {

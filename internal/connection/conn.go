@@ -266,7 +266,7 @@ func (c *Conn) globalReply(p []byte) error {
 	c.mu.Unlock()
 	ok := p[0] == wire.MsgRequestSuccess
 	if w.ch != nil {
-		w.ch.pingReply()
+		w.ch.pingReply(time.Now())
 		return nil
 	}
 	if w.reply == nil {

@@ -1,0 +1,43 @@
+package connection
+
+import (
+	"testing"
+	"time"
+)
+
+// TestWindowGrowsOnlyWhenTheRateRises: a measurement grows the window
+// when the peer used up its window within the round trip and sent
+// faster than ever; a full window that came no faster (a queue made the
+// round trip longer, as on loopback) leaves it.
+func TestWindowGrowsOnlyWhenTheRateRises(t *testing.T) {
+	c := newConn(newFake(), Config{})
+	defer c.shutdown(ErrClosed)
+	ch := c.newChannel("session")
+	t0 := time.Now()
+	measure := func(sample, grant uint32, rtt time.Duration) uint32 {
+		ch.sampling, ch.sample, ch.pingGrant, ch.pingSent = true, sample, grant, t0
+		ch.pingReply(t0.Add(rtt))
+		return ch.window
+	}
+	const mib = 1 << 20
+	steps := []struct {
+		sample, grant uint32
+		rtt           time.Duration
+		want          uint32
+	}{
+		{2 * mib, 2 * mib, 50 * time.Millisecond, 4 * mib},    // the first full window
+		{4 * mib, 4 * mib, 100 * time.Millisecond, 4 * mib},   // full, but no faster
+		{3 * mib, 4 * mib, 25 * time.Millisecond, 4 * mib},    // faster, not full
+		{4 * mib, 4 * mib, 50 * time.Millisecond, 8 * mib},    // full and twice as fast
+		{8 * mib, 8 * mib, 60 * time.Millisecond, 16 * mib},   // full and faster
+		{16 * mib, 16 * mib, 50 * time.Millisecond, 16 * mib}, // at the cap
+	}
+	for i, s := range steps {
+		if got := measure(s.sample, s.grant, s.rtt); got != s.want {
+			t.Fatalf("step %d: window %d MiB, want %d MiB", i, got/mib, s.want/mib)
+		}
+		if ch.sampling {
+			t.Fatalf("step %d: still sampling", i)
+		}
+	}
+}
