@@ -1,16 +1,13 @@
 package krb5
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/hex"
 	"errors"
-	"io"
+	"github.com/amiko-ssh/amiko/internal/gsstest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,145 +17,10 @@ import (
 )
 
 // These tests run the mechanism against a real MIT KDC (sshtest's
-// throwaway realm) and a real MIT GSS-API acceptor (testdata/acceptor.py
+// throwaway realm) and a real MIT GSS-API acceptor (internal/gsstest/mit_acceptor.py
 // on python3-gssapi, with the realm's keytab): what MIT accepts from
 // this initiator, and what this initiator accepts from MIT, is the proof
 // of interoperability, beyond the unit tests' gokrb5-built acceptor.
-
-// mitAcceptor drives testdata/acceptor.py.
-type mitAcceptor struct {
-	t      testing.TB
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	stdout *bufio.Reader
-	stderr *lockedBuffer
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// acceptorTimeout is a hang guard on each answer of the acceptor.
-const acceptorTimeout = 60 * time.Second
-
-func startMITAcceptor(t testing.TB, k *sshtest.KDC) *mitAcceptor {
-	t.Helper()
-	sshtest.Require(t, "python3-gssapi")
-	cmd := exec.Command("/usr/bin/python3", "testdata/acceptor.py")
-	cmd.Env = append(os.Environ(), k.AcceptorEnv()...)
-	a := &mitAcceptor{t: t, cmd: cmd, stderr: &lockedBuffer{}}
-	cmd.Stderr = a.stderr
-	var err error
-	if a.stdin, err = cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.stdout = bufio.NewReader(out)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a.stdin.Close()
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(acceptorTimeout):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	return a
-}
-
-// do sends a command and returns the answer's words.
-func (a *mitAcceptor) do(words ...string) []string {
-	a.t.Helper()
-	if _, err := io.WriteString(a.stdin, strings.Join(words, " ")+"\n"); err != nil {
-		a.t.Fatalf("acceptor: %v\n%s", err, a.stderr)
-	}
-	type result struct {
-		line string
-		err  error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		line, err := a.stdout.ReadString('\n')
-		ch <- result{line, err}
-	}()
-	select {
-	case r := <-ch:
-		if r.err != nil {
-			a.t.Fatalf("acceptor: %v\n%s", r.err, a.stderr)
-		}
-		return strings.Fields(r.line)
-	case <-time.After(acceptorTimeout):
-		a.cmd.Process.Kill()
-		<-ch
-		a.t.Fatalf("acceptor: no answer to %s in %v", words[0], acceptorTimeout)
-		return nil
-	}
-}
-
-func hx(b []byte) string {
-	if len(b) == 0 {
-		return "-"
-	}
-	return hex.EncodeToString(b)
-}
-
-func unhx(t testing.TB, s string) []byte {
-	t.Helper()
-	if s == "-" {
-		return nil
-	}
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// errorText is the acceptor's error answer, readable.
-func errorText(t testing.TB, ans []string) string {
-	if len(ans) == 2 && ans[0] == "error" {
-		return string(unhx(t, ans[1]))
-	}
-	return strings.Join(ans, " ")
-}
-
-// accept runs the context establishment between ctx and the acceptor.
-func accept(t testing.TB, ctx gssapi.Context, a *mitAcceptor) {
-	t.Helper()
-	out, done, err := ctx.Step(nil)
-	if err != nil || done {
-		t.Fatalf("Step(nil): done %v, %v", done, err)
-	}
-	ans := a.do("accept", hx(out))
-	if len(ans) != 3 || ans[0] != "token" || ans[2] != "complete" {
-		t.Fatalf("MIT refused the AP-REQ: %s", errorText(t, ans))
-	}
-	out, done, err = ctx.Step(unhx(t, ans[1]))
-	if err != nil || !done || out != nil {
-		t.Fatalf("MIT's AP-REP: out %x, done %v, %v", out, done, err)
-	}
-}
 
 func newKDCMechanism(t testing.TB, k *sshtest.KDC, config, ccache string) gssapi.Mechanism {
 	t.Helper()
@@ -183,19 +45,19 @@ func TestMITAcceptor(t *testing.T) {
 	for _, delegate := range []bool{false, true} {
 		name := map[bool]string{false: "no delegation", true: "delegation"}[delegate]
 		t.Run(name, func(t *testing.T) {
-			a := startMITAcceptor(t, k)
+			a := gsstest.StartMITAcceptor(t, k)
 			ctx, err := newKDCMechanism(t, k, "", forwardable).InitSecContext("host@localhost", gssapi.ContextOptions{Delegate: delegate})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer ctx.Close()
-			accept(t, ctx, a)
+			a.Accept(ctx)
 			c := ctx.(*secContext)
 			if !c.hasAcceptorSubkey {
 				t.Error("MIT's AP-REP carried no acceptor subkey; the MIC key choice went untested")
 			}
 
-			ans := a.do("info")
+			ans := a.Do("info")
 			wantFlags := "mutual,sequence,integrity"
 			if delegate {
 				wantFlags = "deleg," + wantFlags
@@ -216,21 +78,21 @@ func TestMITAcceptor(t *testing.T) {
 				if i == 1 {
 					bad := append([]byte(nil), mic...)
 					bad[len(bad)-1] ^= 0x80
-					if ans := a.do("verify", hx([]byte(msg)), hx(bad)); ans[0] != "error" {
+					if ans := a.Do("verify", gsstest.Hex([]byte(msg)), gsstest.Hex(bad)); ans[0] != "error" {
 						t.Errorf("MIT verified a tampered MIC: %v", ans)
 					}
 				}
-				if ans := a.do("verify", hx([]byte(msg)), hx(mic)); ans[0] != "ok" {
-					t.Fatalf("MIT refused MIC %d: %s", i, errorText(t, ans))
+				if ans := a.Do("verify", gsstest.Hex([]byte(msg)), gsstest.Hex(mic)); ans[0] != "ok" {
+					t.Fatalf("MIT refused MIC %d: %s", i, gsstest.ErrorText(t, ans))
 				}
 			}
 			// The acceptor's MICs, in sequence; a tampered one is ErrBadMIC.
 			for i, msg := range []string{"exchange hash", "second"} {
-				ans := a.do("sign", hx([]byte(msg)))
+				ans := a.Do("sign", gsstest.Hex([]byte(msg)))
 				if ans[0] != "mic" {
-					t.Fatalf("MIT sign: %s", errorText(t, ans))
+					t.Fatalf("MIT sign: %s", gsstest.ErrorText(t, ans))
 				}
-				mic := unhx(t, ans[1])
+				mic := gsstest.Unhex(t, ans[1])
 				if i == 1 {
 					bad := append([]byte(nil), mic...)
 					bad[len(bad)-1] ^= 0x80
@@ -252,7 +114,7 @@ func TestMITAcceptor(t *testing.T) {
 			}
 
 			// The delegated TGT: stored by MIT, used for a service ticket.
-			ans = a.do("deleg", filepath.Join(t.TempDir(), "delegated"))
+			ans = a.Do("deleg", filepath.Join(t.TempDir(), "delegated"))
 			if !delegate {
 				if ans[0] != "error" {
 					t.Errorf("credentials arrived without delegation: %v", ans)
@@ -260,9 +122,9 @@ func TestMITAcceptor(t *testing.T) {
 				return
 			}
 			if ans[0] != "deleg" {
-				t.Fatalf("the delegated credentials: %s", errorText(t, ans))
+				t.Fatalf("the delegated credentials: %s", gsstest.ErrorText(t, ans))
 			}
-			klist := string(unhx(t, ans[1]))
+			klist := string(gsstest.Unhex(t, ans[1]))
 			if !strings.Contains(klist, "krbtgt/"+k.Realm+"@"+k.Realm) || !strings.Contains(klist, "host/127.0.0.1@"+k.Realm) {
 				t.Fatalf("klist of the delegated cache:\n%s", klist)
 			}
@@ -283,17 +145,17 @@ func TestMITAcceptor(t *testing.T) {
 // made without, as with MIT's library, and says so.
 func TestMITNotForwardable(t *testing.T) {
 	k := sshtest.StartKDC(t)
-	a := startMITAcceptor(t, k)
+	a := gsstest.StartMITAcceptor(t, k)
 	ctx, err := newKDCMechanism(t, k, "", k.Kinit(t, false)).InitSecContext("host@localhost", gssapi.ContextOptions{Delegate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ctx.Close()
-	accept(t, ctx, a)
+	a.Accept(ctx)
 	if ctx.Delegated() {
 		t.Error("Delegated() with a TGT that is not forwardable")
 	}
-	if ans := a.do("info"); len(ans) != 4 || ans[3] != "no" || strings.Contains(ans[2], "deleg") {
+	if ans := a.Do("info"); len(ans) != 4 || ans[3] != "no" || strings.Contains(ans[2], "deleg") {
 		t.Errorf("MIT's view: %v", ans)
 	}
 }
@@ -321,7 +183,7 @@ func TestMITAESSHA2(t *testing.T) {
 			et = testEtypes[2]
 		}
 		t.Run(tc.name, func(t *testing.T) {
-			a := startMITAcceptor(t, k)
+			a := gsstest.StartMITAcceptor(t, k)
 			config := k.Config
 			if tc.config != "" {
 				config = writeFile(t, "krb5.conf", strings.Replace(string(conf), "[libdefaults]",
@@ -332,7 +194,7 @@ func TestMITAESSHA2(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer ctx.Close()
-			accept(t, ctx, a)
+			a.Accept(ctx)
 			c := ctx.(*secContext)
 			if c.sessionKey.KeyType != et.id || c.acceptorSubkey.KeyType != et.id {
 				t.Fatalf("session key type %d, acceptor subkey type %d, want %d", c.sessionKey.KeyType, c.acceptorSubkey.KeyType, et.id)
@@ -341,11 +203,11 @@ func TestMITAESSHA2(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ans := a.do("verify", hx([]byte("m")), hx(mic)); ans[0] != "ok" {
-				t.Fatalf("MIT refused the MIC: %s", errorText(t, ans))
+			if ans := a.Do("verify", gsstest.Hex([]byte("m")), gsstest.Hex(mic)); ans[0] != "ok" {
+				t.Fatalf("MIT refused the MIC: %s", gsstest.ErrorText(t, ans))
 			}
-			ans := a.do("sign", hx([]byte("n")))
-			if err := ctx.VerifyMIC([]byte("n"), unhx(t, ans[1])); err != nil {
+			ans := a.Do("sign", gsstest.Hex([]byte("n")))
+			if err := ctx.VerifyMIC([]byte("n"), gsstest.Unhex(t, ans[1])); err != nil {
 				t.Fatalf("MIT's MIC: %v", err)
 			}
 		})
@@ -397,12 +259,12 @@ func TestMITAcceptorWrongKey(t *testing.T) {
 	kadmin(t, k, "cpw -randkey host/localhost")
 	kadmin(t, k, "ktremove -k "+k.Keytab+" host/localhost all")
 	kadmin(t, k, "ktadd -k "+k.Keytab+" -norandkey host/localhost")
-	a := startMITAcceptor(t, k)
+	a := gsstest.StartMITAcceptor(t, k)
 	out, _, err := ctx.Step(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ans := a.do("accept", hx(out)); ans[0] != "error" {
+	if ans := a.Do("accept", gsstest.Hex(out)); ans[0] != "error" {
 		t.Fatalf("MIT accepted a ticket for an old key: %v", ans)
 	}
 }

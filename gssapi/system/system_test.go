@@ -4,6 +4,7 @@ package system
 
 import (
 	"errors"
+	"github.com/amiko-ssh/amiko/internal/gsstest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,15 +33,15 @@ func TestGSSMITAcceptor(t *testing.T) {
 	for _, delegate := range []bool{false, true} {
 		name := map[bool]string{false: "no delegation", true: "delegation"}[delegate]
 		t.Run(name, func(t *testing.T) {
-			a := startMITAcceptor(t, k)
+			a := gsstest.StartMITAcceptor(t, k)
 			ctx, err := m.InitSecContext("host@localhost", gssapi.ContextOptions{Delegate: delegate})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer ctx.Close()
-			accept(t, ctx, a)
+			a.Accept(ctx)
 
-			ans := a.do("info")
+			ans := a.Do("info")
 			wantFlags := "mutual,integrity"
 			if delegate {
 				wantFlags = "deleg," + wantFlags
@@ -61,22 +62,22 @@ func TestGSSMITAcceptor(t *testing.T) {
 				if i == 1 {
 					bad := append([]byte(nil), mic...)
 					bad[len(bad)-1] ^= 0x80
-					if ans := a.do("verify", hx([]byte(msg)), hx(bad)); ans[0] != "error" {
+					if ans := a.Do("verify", gsstest.Hex([]byte(msg)), gsstest.Hex(bad)); ans[0] != "error" {
 						t.Errorf("MIT verified a tampered MIC: %v", ans)
 					}
 				}
-				if ans := a.do("verify", hx([]byte(msg)), hx(mic)); ans[0] != "ok" {
-					t.Fatalf("MIT refused MIC %d: %s", i, errorText(t, ans))
+				if ans := a.Do("verify", gsstest.Hex([]byte(msg)), gsstest.Hex(mic)); ans[0] != "ok" {
+					t.Fatalf("MIT refused MIC %d: %s", i, gsstest.ErrorText(t, ans))
 				}
 			}
 			// The acceptor's MICs; a tampered one, one over another
 			// message and a truncated one are ErrBadMIC.
 			for i, msg := range []string{"exchange hash", "second"} {
-				ans := a.do("sign", hx([]byte(msg)))
+				ans := a.Do("sign", gsstest.Hex([]byte(msg)))
 				if ans[0] != "mic" {
-					t.Fatalf("MIT sign: %s", errorText(t, ans))
+					t.Fatalf("MIT sign: %s", gsstest.ErrorText(t, ans))
 				}
-				mic := unhx(t, ans[1])
+				mic := gsstest.Unhex(t, ans[1])
 				if i == 1 {
 					bad := append([]byte(nil), mic...)
 					bad[len(bad)-1] ^= 0x80
@@ -107,7 +108,7 @@ func TestGSSMITAcceptor(t *testing.T) {
 			}
 
 			// The delegated TGT: stored by MIT, used for a service ticket.
-			ans = a.do("deleg", filepath.Join(t.TempDir(), "delegated"))
+			ans = a.Do("deleg", filepath.Join(t.TempDir(), "delegated"))
 			if !delegate {
 				if ans[0] != "error" {
 					t.Errorf("credentials arrived without delegation: %v", ans)
@@ -115,9 +116,9 @@ func TestGSSMITAcceptor(t *testing.T) {
 				return
 			}
 			if ans[0] != "deleg" {
-				t.Fatalf("the delegated credentials: %s", errorText(t, ans))
+				t.Fatalf("the delegated credentials: %s", gsstest.ErrorText(t, ans))
 			}
-			klist := string(unhx(t, ans[1]))
+			klist := string(gsstest.Unhex(t, ans[1]))
 			if !strings.Contains(klist, "krbtgt/"+k.Realm+"@"+k.Realm) || !strings.Contains(klist, "host/127.0.0.1@"+k.Realm) {
 				t.Fatalf("klist of the delegated cache:\n%s", klist)
 			}
@@ -129,17 +130,17 @@ func TestGSSMITAcceptor(t *testing.T) {
 // without, and Delegated says so.
 func TestGSSMITNotForwardable(t *testing.T) {
 	k := realm(t, false)
-	a := startMITAcceptor(t, k)
+	a := gsstest.StartMITAcceptor(t, k)
 	ctx, err := newMech(t).InitSecContext("host@localhost", gssapi.ContextOptions{Delegate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ctx.Close()
-	accept(t, ctx, a)
+	a.Accept(ctx)
 	if ctx.Delegated() {
 		t.Error("Delegated() with a TGT that is not forwardable")
 	}
-	if ans := a.do("info"); len(ans) != 4 || ans[3] != "no" || strings.Contains(ans[2], "deleg") {
+	if ans := a.Do("info"); len(ans) != 4 || ans[3] != "no" || strings.Contains(ans[2], "deleg") {
 		t.Errorf("MIT's view: %v", ans)
 	}
 }
@@ -162,14 +163,14 @@ func TestGSSDIRCache(t *testing.T) {
 	if _, err := krb5.New(); !errors.Is(err, gssapi.ErrNoCredentials) {
 		t.Errorf("the pure-Go mechanism on a DIR cache: err = %v, want ErrNoCredentials", err)
 	}
-	a := startMITAcceptor(t, k)
+	a := gsstest.StartMITAcceptor(t, k)
 	ctx, err := newMech(t).InitSecContext("host@localhost", gssapi.ContextOptions{Delegate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ctx.Close()
-	accept(t, ctx, a)
-	if ans := a.do("info"); len(ans) != 4 || ans[1] != k.UserPrincipal || ans[3] != "yes" {
+	a.Accept(ctx)
+	if ans := a.Do("info"); len(ans) != 4 || ans[1] != k.UserPrincipal || ans[3] != "yes" {
 		t.Errorf("MIT's view: %v", ans)
 	}
 }
@@ -254,7 +255,7 @@ func TestGSSMutualFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer first.Close()
-	rep := accept(t, first, startMITAcceptor(t, k))
+	rep := gsstest.StartMITAcceptor(t, k).Accept(first)
 	for name, tok := range map[string][]byte{
 		"garbage":                   []byte("not a token"),
 		"another context's AP-REP":  rep,
