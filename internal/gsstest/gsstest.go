@@ -2,7 +2,9 @@
 // it: one round trip, a token of "ap-req" answered by "ap-rep", and a
 // MIC that is "mic:" followed by the data. Its acceptor side fits
 // golang.org/x/crypto/ssh's GSSAPIServer, so amiko's gssapi-with-mic can
-// be checked against x/crypto's independent server code.
+// be checked against x/crypto's independent server code. MITAcceptor
+// drives a real MIT GSS-API acceptor, for the tests of the real
+// mechanisms.
 package gsstest
 
 import (
