@@ -169,3 +169,43 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// CheckContext checks MIT's view of the established context: the
+// initiator is principal, the flags MIT saw are wantFlags ("deleg," is
+// put in front when delegate), and credentials arrived iff delegate; and
+// that ctx agrees about delegation.
+func (a *MITAcceptor) CheckContext(ctx gssapi.Context, principal, wantFlags string, delegate bool) {
+	a.t.Helper()
+	if delegate {
+		wantFlags = "deleg," + wantFlags
+	}
+	ans := a.Do("info")
+	if len(ans) != 4 || ans[1] != principal || ans[2] != wantFlags || ans[3] != map[bool]string{false: "no", true: "yes"}[delegate] {
+		a.t.Errorf("MIT's view of the context: %v, want initiator %s, flags %s, delegated %v", ans, principal, wantFlags, delegate)
+	}
+	if ctx.Delegated() != delegate {
+		a.t.Errorf("Delegated() = %v", ctx.Delegated())
+	}
+}
+
+// CheckInitiatorMICs has MIT verify two of ctx's MICs in sequence, and
+// refuse a tampered one.
+func (a *MITAcceptor) CheckInitiatorMICs(ctx gssapi.Context) {
+	a.t.Helper()
+	for i, msg := range []string{"session id|user|ssh-connection|gssapi-with-mic", "second"} {
+		mic, err := ctx.GetMIC([]byte(msg))
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		if i == 1 {
+			bad := append([]byte(nil), mic...)
+			bad[len(bad)-1] ^= 0x80
+			if ans := a.Do("verify", Hex([]byte(msg)), Hex(bad)); ans[0] != "error" {
+				a.t.Errorf("MIT verified a tampered MIC: %v", ans)
+			}
+		}
+		if ans := a.Do("verify", Hex([]byte(msg)), Hex(mic)); ans[0] != "ok" {
+			a.t.Fatalf("MIT refused MIC %d: %s", i, ErrorText(a.t, ans))
+		}
+	}
+}
