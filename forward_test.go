@@ -21,26 +21,11 @@ import (
 
 // echoServer listens on 127.0.0.1 and, for each connection, writes back
 // what it reads upper-cased until EOF, then closes.
-func echoServer(t *testing.T) net.Listener {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				b, _ := io.ReadAll(c)
-				c.Write([]byte(strings.ToUpper(string(b))))
-			}()
-		}
-	}()
-	return l
+func echoServer(t *testing.T) string {
+	return sshtest.ServeTCP(t, func(c net.Conn) {
+		b, _ := io.ReadAll(c)
+		c.Write([]byte(strings.ToUpper(string(b))))
+	})
 }
 
 // TestDialThroughServer: direct-tcpip to a service on 127.0.0.1 through
@@ -51,7 +36,7 @@ func TestDialThroughServer(t *testing.T) {
 	echo := echoServer(t)
 	checkNoLeak(t)
 	c := connectTo(t, s, nil)
-	conn, err := c.Dial(t.Context(), "tcp", echo.Addr().String())
+	conn, err := c.Dial(t.Context(), "tcp", echo)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +51,7 @@ func TestDialThroughServer(t *testing.T) {
 	conn.Close()
 
 	// A read deadline interrupts a read that waits.
-	conn, err = c.Dial(t.Context(), "tcp", echo.Addr().String())
+	conn, err = c.Dial(t.Context(), "tcp", echo)
 	if err != nil {
 		t.Fatal(err)
 	}

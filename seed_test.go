@@ -100,53 +100,6 @@ func blackhole(t *testing.T, ip string, port int) {
 	t.Fatalf("%s still accepts connections", addr)
 }
 
-// rawServer listens on 127.0.0.1 and runs serve on each connection,
-// which it closes afterwards; everything stops when the test ends.
-func rawServer(t *testing.T, serve func(net.Conn)) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	conns := map[net.Conn]bool{}
-	closed := false
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			nc, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns[nc] = true
-			if closed { // accepted while the cleanup ran
-				nc.Close()
-			}
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				serve(nc)
-				nc.Close()
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		closed = true
-		for nc := range conns {
-			nc.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return l.Addr().String()
-}
-
 // forwarder relays every connection to listen (which it binds) to
 // target, until the test ends. It returns false if listen cannot be
 // bound.
@@ -429,7 +382,7 @@ func TestSeedTimeout(t *testing.T) {
 	// A server that sends its version and then nothing more. Without
 	// Timeout, only the default handshake timeout (15 s) would end
 	// Connect, with a *TimeoutError saying so.
-	stalled := rawServer(t, func(nc net.Conn) {
+	stalled := sshtest.ServeTCP(t, func(nc net.Conn) {
 		io.WriteString(nc, "SSH-2.0-OpenSSH_9.9 stalled\r\n")
 		io.Copy(io.Discard, nc)
 	})
@@ -470,7 +423,7 @@ func TestSeedGSSOptions(t *testing.T) {
 	isolate(t)
 	// Should the option be ignored, Connect meets a peer that hangs up
 	// (and no machine's sshd on port 22).
-	hangUp := rawServer(t, func(net.Conn) {})
+	hangUp := sshtest.ServeTCP(t, func(net.Conn) {})
 	err := NewClient().Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, hangUp), GSSKex: true})
 	if err == nil || !errors.Is(err, ErrSSH) || !strings.Contains(err.Error(), "GSS-API") {
 		t.Fatalf("gss_kex: got %v", err)
@@ -733,10 +686,10 @@ func TestSeedOtherErrorsAreSSHErrors(t *testing.T) {
 		}
 		return err
 	}
-	connect(rawServer(t, func(nc net.Conn) {
+	connect(sshtest.ServeTCP(t, func(nc net.Conn) {
 		io.WriteString(nc, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 	}), nil)
-	err := connect(rawServer(t, func(nc net.Conn) {
+	err := connect(sshtest.ServeTCP(t, func(nc net.Conn) {
 		io.WriteString(nc, "SSH-1.5-ancient\r\n")
 		io.Copy(io.Discard, nc)
 	}), nil)

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/amiko-ssh/amiko/internal/sshtest"
@@ -14,30 +13,7 @@ import (
 // startEcho starts a TCP server on 127.0.0.1 that echoes what it reads,
 // and returns its address. It stops with the test.
 func startEcho(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				io.Copy(c, c)
-				c.Close()
-			}()
-		}
-	}()
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	return l.Addr().String()
+	return sshtest.ServeTCP(t, func(c net.Conn) { io.Copy(c, c) })
 }
 
 // echoThrough sends a message through addr and checks it comes back.

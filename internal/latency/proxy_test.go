@@ -4,46 +4,14 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"github.com/amiko-ssh/amiko/internal/sshtest"
 	"io"
 	"math/rand/v2"
 	"net"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 )
-
-// target is a test server behind the proxy; handle serves each of its
-// connections.
-func target(t *testing.T, handle func(net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				handle(c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr().String()
-}
 
 // echo copies back what it reads, and half-closes after EOF.
 func echo(c net.Conn) {
@@ -77,7 +45,7 @@ func dial(t *testing.T, p *Proxy) *net.TCPConn {
 
 func TestRoundTrip(t *testing.T) {
 	const oneWay = 20 * time.Millisecond
-	p := startProxy(t, target(t, echo), Config{OneWay: oneWay})
+	p := startProxy(t, sshtest.ServeTCP(t, echo), Config{OneWay: oneWay})
 	c := dial(t, p)
 	buf := make([]byte, 1)
 	for i := range 5 {
@@ -102,7 +70,7 @@ func TestRoundTrip(t *testing.T) {
 // TestUpload sends bulk data through the proxy and half-closes; the
 // target answers with the data's SHA-256 and closes. Both EOFs must pass.
 func TestUpload(t *testing.T) {
-	p := startProxy(t, target(t, func(c net.Conn) {
+	p := startProxy(t, sshtest.ServeTCP(t, func(c net.Conn) {
 		h := sha256.New()
 		if _, err := io.Copy(h, c); err != nil {
 			return
@@ -131,7 +99,7 @@ func TestUpload(t *testing.T) {
 // receive all of it, then EOF.
 func TestDownload(t *testing.T) {
 	data := randomBytes(32 << 20)
-	p := startProxy(t, target(t, func(c net.Conn) { c.Write(data) }), Config{OneWay: 25 * time.Millisecond})
+	p := startProxy(t, sshtest.ServeTCP(t, func(c net.Conn) { c.Write(data) }), Config{OneWay: 25 * time.Millisecond})
 	c := dial(t, p)
 	start := time.Now()
 	h := sha256.New()
@@ -148,7 +116,7 @@ func TestDownload(t *testing.T) {
 // TestHalfClose checks that after the client's EOF the other direction
 // still carries data: the target replies only once it has seen EOF.
 func TestHalfClose(t *testing.T) {
-	p := startProxy(t, target(t, echo), Config{OneWay: 5 * time.Millisecond})
+	p := startProxy(t, sshtest.ServeTCP(t, echo), Config{OneWay: 5 * time.Millisecond})
 	c := dial(t, p)
 	if _, err := c.Write([]byte("before eof")); err != nil {
 		t.Fatal(err)
@@ -168,7 +136,7 @@ func TestHalfClose(t *testing.T) {
 func TestBackpressure(t *testing.T) {
 	const limit = 256 << 10
 	release := make(chan struct{})
-	p := startProxy(t, target(t, func(c net.Conn) { <-release }), Config{OneWay: time.Millisecond, MaxInFlight: limit})
+	p := startProxy(t, sshtest.ServeTCP(t, func(c net.Conn) { <-release }), Config{OneWay: time.Millisecond, MaxInFlight: limit})
 	c := dial(t, p)
 	defer close(release)
 
@@ -239,7 +207,7 @@ func TestClose(t *testing.T) {
 	t.Run("live connections", func(t *testing.T) {
 		stop := make(chan struct{})
 		defer close(stop)
-		p, err := New(target(t, func(c net.Conn) { <-stop }), 10*time.Millisecond)
+		p, err := New(sshtest.ServeTCP(t, func(c net.Conn) { <-stop }), 10*time.Millisecond)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,10 +6,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"github.com/amiko-ssh/amiko/internal/leaktest"
+	"github.com/amiko-ssh/amiko/internal/sshtest"
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,35 +17,6 @@ import (
 
 	"github.com/amiko-ssh/amiko/internal/wire"
 )
-
-// fakeServer runs script against each connection: a server that
-// misbehaves in exactly the way a test needs.
-func fakeServer(t *testing.T, script func(nc net.Conn)) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			nc, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer nc.Close()
-				script(nc)
-			}()
-		}
-	}()
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	return l.Addr().String()
-}
 
 // checkNoLeak: see leaktest.Check.
 func checkNoLeak(t *testing.T) { leaktest.Check(t) }
@@ -196,7 +167,7 @@ func TestHostileServers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			checkNoLeak(t)
-			addr := fakeServer(t, tt.script)
+			addr := sshtest.ServeTCP(t, tt.script)
 			took, err := dialFake(t, addr, nil)
 			if !tt.check(err) {
 				t.Fatalf("error %T %v is not the expected kind", err, err)
@@ -217,7 +188,7 @@ func isProtocolError(substr string) func(error) bool {
 // says nothing: Client returns the context's error at once.
 func TestContextCancelEndsHandshake(t *testing.T) {
 	checkNoLeak(t)
-	addr := fakeServer(t, untilClosed)
+	addr := sshtest.ServeTCP(t, untilClosed)
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/sha256"
+	"github.com/amiko-ssh/amiko/internal/sshtest"
 	"net"
 	"testing"
 
@@ -94,7 +95,7 @@ func TestKexSeamWithoutHostKey(t *testing.T) {
 	kexMethods["token-test"] = tokenKex{}
 	defer delete(kexMethods, "token-test")
 	called := false
-	addr := fakeServer(t, tokenServer)
+	addr := sshtest.ServeTCP(t, tokenServer)
 	c, err := Client(t.Context(), dialT(t, addr), &Config{
 		KexAlgorithms:     []string{"token-test"},
 		HostKeyAlgorithms: []string{"null"},

@@ -20,7 +20,7 @@ import (
 // the payload for every cipher, so the length still reads right).
 func corruptingProxy(t *testing.T, target string) string {
 	t.Helper()
-	return fakeServer(t, func(client net.Conn) {
+	return sshtest.ServeTCP(t, func(client net.Conn) {
 		server, err := net.Dial("tcp", target)
 		if err != nil {
 			return
