@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -250,4 +251,75 @@ func TestChannelTimeout(t *testing.T) {
 		t.Fatalf("open against a silent server: %v", err)
 	}
 	c.Close()
+}
+
+// TestDialUnixSocket: "unix" dials a socket on the server
+// (direct-streamlocal@openssh.com).
+func TestDialUnixSocket(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	// sshd opens the socket as the test account: a directory it can
+	// enter, a socket it can write.
+	dir, err := os.MkdirTemp("", "amiko-unix-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	path := filepath.Join(dir, "echo.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	os.Chmod(path, 0o777)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		io.Copy(c, c)
+		c.Close()
+	}()
+	checkNoLeak(t)
+	c := connectTo(t, s, nil)
+	conn, err := c.Dial(t.Context(), "unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(conn, "over a unix socket")
+	conn.(interface{ CloseWrite() error }).CloseWrite()
+	got, err := io.ReadAll(conn)
+	if err != nil || string(got) != "over a unix socket" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	conn.Close()
+	c.Close()
+}
+
+// TestProxyCommandConn: the command's pipes as a net.Conn: data both
+// ways, a read deadline, CloseWrite as EOF, Close ending the command.
+func TestProxyCommandConn(t *testing.T) {
+	checkNoLeak(t)
+	conn, err := ProxyCommand(t.Context(), "cat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(conn, "ping")
+	buf := make([]byte, 4)
+	if _, err := io.ReadFull(conn, buf); err != nil || string(buf) != "ping" {
+		t.Fatalf("got %q, %v", buf, err)
+	}
+	conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	if _, err := conn.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read past the deadline: %v", err)
+	}
+	conn.SetReadDeadline(time.Time{})
+	conn.(interface{ CloseWrite() error }).CloseWrite()
+	if n, err := conn.Read(buf); n != 0 || err != io.EOF {
+		t.Fatalf("after CloseWrite: %d, %v", n, err)
+	}
+	if err := conn.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
