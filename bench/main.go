@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -87,6 +88,10 @@ func main() {
 	rev := flag.String("rev", "", "amiko's revision, to record in the results")
 	render := flag.String("render", "", "only write the table and the chart again from this results JSON file")
 	nice := flag.Int("nice", -10, "scheduling priority of the benchmark and everything it starts (servers, clients)")
+	onlyCiphers := flag.String("ciphers", "", "comma-separated ciphers to measure, by table label (gcm, chacha20-poly1305, ...; default: all)")
+	onlyPeers := flag.String("peers", "", "comma-separated clients to measure: amiko,openssh,xssh,paramiko (default: all)")
+	reps := flag.Int("reps", 0, "loopback transfers per figure, overriding the mode's")
+	size := flag.Int64("size", 0, "bytes per loopback transfer, overriding the mode's")
 	flag.Parse()
 
 	// The machine may be shared: a higher priority keeps other work from
@@ -103,9 +108,18 @@ func main() {
 		return
 	}
 
+	if err := narrow(*onlyCiphers, *onlyPeers); err != nil {
+		fatal(err)
+	}
 	cfg := modes["full"]
 	if *quick {
 		cfg = modes["quick"]
+	}
+	if *reps > 0 {
+		cfg.reps = *reps
+	}
+	if *size > 0 {
+		cfg.size = *size
 	}
 	if *bin == "" {
 		self, err := os.Executable()
@@ -161,6 +175,41 @@ func main() {
 		fmt.Fprintf(os.Stderr, "\n%d measurements failed:\n  %s\n", len(res.Errors), strings.Join(res.Errors, "\n  "))
 		os.Exit(1)
 	}
+}
+
+// narrow keeps the ciphers whose label contains one of the names in
+// cipherList and the peers named in peerList, for a focused run while
+// working on one figure; empty lists keep everything.
+func narrow(cipherList, peerList string) error {
+	if cipherList != "" {
+		var keep []cipherSpec
+		for _, c := range ciphers {
+			for _, name := range strings.Split(cipherList, ",") {
+				if strings.Contains(c.label(), name) {
+					keep = append(keep, c)
+					break
+				}
+			}
+		}
+		if len(keep) == 0 {
+			return fmt.Errorf("-ciphers: no cipher matches %q", cipherList)
+		}
+		ciphers = keep
+		for m, cfg := range modes {
+			cfg.ciphers50 = slices.DeleteFunc(slices.Clone(cfg.ciphers50), func(c cipherSpec) bool { return !slices.Contains(keep, c) })
+			modes[m] = cfg
+		}
+	}
+	if peerList != "" {
+		names := strings.Split(peerList, ",")
+		for _, n := range names {
+			if !slices.ContainsFunc(peers, func(p peer) bool { return p.name == n }) {
+				return fmt.Errorf("-peers: no client %q (want amiko, openssh, xssh, paramiko)", n)
+			}
+		}
+		peers = slices.DeleteFunc(peers, func(p peer) bool { return !slices.Contains(names, p.name) })
+	}
+	return nil
 }
 
 // rerender writes the markdown and the SVG of a results file again,

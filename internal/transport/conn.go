@@ -61,7 +61,6 @@ type Conn struct {
 	out         direction
 	deflater    *zlib.Deflater
 	deflateBuf  []byte
-	wbuf        []byte
 	pad         *padding
 	kexInitSent *sentKexInit // non-nil from our KEXINIT to our NEWKEYS
 	// queued holds messages written during a key exchange, to be sent
@@ -121,7 +120,7 @@ func newConn(conn net.Conn, cfg *Config) (*Conn, error) {
 	if cfg.HostKeyCallback == nil {
 		return nil, errors.New("ssh: Config.HostKeyCallback is nil")
 	}
-	c := &Conn{conn: conn, cfg: *cfg, r: newPacketReader(conn)}
+	c := &Conn{conn: conn, cfg: *cfg, r: newPacketReader(newSocketReader(conn))}
 	c.rand = cfg.Rand
 	if c.rand == nil {
 		c.rand = rand.Reader
@@ -154,6 +153,7 @@ func (c *Conn) ReadPacket() ([]byte, error) {
 	if c.readErr != nil {
 		return nil, c.readErr
 	}
+	c.r.released = true // the last payload is dead: see packetReader
 	for {
 		p, err := c.nextPacket()
 		if err != nil {
@@ -392,15 +392,24 @@ func (c *Conn) writePacketLocked(prefix, payload []byte) error {
 		}
 		payload = c.deflateBuf
 	}
-	c.wbuf = c.out.cipher.seal(c.out.seq, append(c.wbuf[:0], prefix...), payload, c.pad)
+	bp := writeBuffers.Get().(*[]byte)
+	b := c.out.cipher.seal(c.out.seq, append((*bp)[:0], prefix...), payload, c.pad)
 	c.out.seq++
 	c.out.packets++
-	c.out.bytes += uint64(len(c.wbuf))
-	if _, err := c.conn.Write(c.wbuf); err != nil {
+	c.out.bytes += uint64(len(b))
+	_, err := c.conn.Write(b)
+	*bp = b[:0]
+	writeBuffers.Put(bp)
+	if err != nil {
 		return c.failWriteLocked(err)
 	}
 	return nil
 }
+
+// writeBuffers are where packets are sealed before they are written,
+// shared by all connections: a connection holds none while it is not
+// writing, and a stream of writes reuses one.
+var writeBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 func (c *Conn) failWriteLocked(err error) error {
 	if c.writeErr == nil {
