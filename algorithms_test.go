@@ -77,3 +77,19 @@ func TestPreferredPublicKeyAlgorithms(t *testing.T) {
 		t.Fatalf("an RSA key with only ssh-ed25519 allowed: %v", err)
 	}
 }
+
+// TestPreferredAlgorithmsAreCopied: the lists a connection keeps (and
+// offers again at every rekey) are its own, not the caller's slices,
+// which the caller may reuse once Connect returned.
+func TestPreferredAlgorithmsAreCopied(t *testing.T) {
+	kex := []string{"curve25519-sha256"}
+	ciphers := []string{"aes128-gcm@openssh.com", "aes256-gcm@openssh.com"}
+	got, err := PreferredAlgorithms{Kex: kex, Ciphers: ciphers}.lists()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kex[0], ciphers[1] = "changed", "changed"
+	if got.Kex[0] != "curve25519-sha256" || got.Ciphers[1] != "aes256-gcm@openssh.com" {
+		t.Fatalf("the lists follow the caller's slices: %v %v", got.Kex, got.Ciphers)
+	}
+}

@@ -3,11 +3,12 @@ package amiko
 import (
 	"fmt"
 	"net"
+	"slices"
+	"time"
 
 	"github.com/amiko-ssh/amiko/gssapi"
 	"github.com/amiko-ssh/amiko/internal/auth"
 	"github.com/amiko-ssh/amiko/internal/transport"
-	"time"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -177,7 +178,7 @@ func (p PreferredAlgorithms) lists() (PreferredAlgorithms, error) {
 				return out, asSSHError(fmt.Errorf("ssh: %s algorithm %q is not implemented", c.what, name))
 			}
 		}
-		*c.out = c.in
+		*c.out = slices.Clone(c.in) // the caller's may change; ours are shared, read only
 	}
 	return out, nil
 }

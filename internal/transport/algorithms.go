@@ -139,8 +139,13 @@ func ApplyListSyntax(cat Category, base []string, spec string) ([]string, error)
 }
 
 // RemoveDisabled returns list without the names in disabled: paramiko's
-// disabled_algorithms for one category. Patterns are allowed.
+// disabled_algorithms for one category. Patterns are allowed. With
+// nothing disabled it returns list itself, which a connection then
+// shares with every other: nobody may modify it.
 func RemoveDisabled(list, disabled []string) []string {
+	if len(disabled) == 0 {
+		return list
+	}
 	return slices.DeleteFunc(slices.Clone(list), func(n string) bool {
 		return slices.ContainsFunc(disabled, func(pat string) bool { return matchPattern(pat, n) })
 	})

@@ -53,12 +53,32 @@ var cipherModes = map[string]*cipherMode{
 	"3des-cbc":                      {keySize: 24, ivSize: 8, blockSize: 8, legacy: true, new: newTripleDESCBC},
 }
 
-// padding fills padding bytes. RFC 4253 asks for random padding; a
-// ChaCha8 generator seeded from crypto/rand per connection gives that
-// without a system call per packet.
+// padding fills padding bytes. RFC 4253 asks for random padding. The
+// runtime's ChaCha8 generator (math/rand/v2's functions: seeded from the
+// system's entropy, one state per thread) gives that without a system
+// call per packet and without a generator of each connection's own,
+// which an idle connection would carry for nothing. newPadding makes one
+// of a test's own, seeded.
 type padding struct{ rng *rand.ChaCha8 }
 
+// runtimePadding is the padding of every connection.
+var runtimePadding = &padding{}
+
 func newPadding(seed [32]byte) *padding { return &padding{rng: rand.NewChaCha8(seed)} }
+
+func (p *padding) fill(b []byte) {
+	if p.rng != nil {
+		p.rng.Read(b)
+		return
+	}
+	for len(b) >= 8 {
+		binary.LittleEndian.PutUint64(b, rand.Uint64())
+		b = b[8:]
+	}
+	for i := range b {
+		b[i] = byte(rand.Uint32())
+	}
+}
 
 // paddingLength returns the padding for a packet whose padded part (the
 // bytes that must be a multiple of blockSize) would be n bytes without
@@ -80,7 +100,7 @@ func appendPacket(dst, payload []byte, blockSize, aadLen int, pad *padding) []by
 	dst = append(dst, byte(padLen))
 	dst = append(dst, payload...)
 	var r [2*16 + minPadding]byte // padLen < blockSize+minPadding, block sizes <= 16
-	pad.rng.Read(r[:padLen])
+	pad.fill(r[:padLen])
 	return append(dst, r[:padLen]...)
 }
 

@@ -250,3 +250,16 @@ func BenchmarkPacket(b *testing.B) {
 		}
 	}
 }
+
+// TestRuntimePaddingIsRandom: the padding every connection uses is
+// filled, and differs from packet to packet.
+func TestRuntimePaddingIsRandom(t *testing.T) {
+	for _, n := range []int{4, 8, 13, 19} {
+		a, b := make([]byte, n), make([]byte, n)
+		runtimePadding.fill(a)
+		runtimePadding.fill(b)
+		if bytes.Equal(a, b) || bytes.Equal(a, make([]byte, n)) {
+			t.Fatalf("%d bytes of padding: %x then %x", n, a, b)
+		}
+	}
+}

@@ -127,13 +127,18 @@ func newConn(conn net.Conn, cfg *Config) (*Conn, error) {
 	}
 	c.log = cfg.Logger
 	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
+		c.log = discardLogger
 	}
-	var seed [32]byte
-	if _, err := io.ReadFull(c.rand, seed[:]); err != nil {
-		return nil, err
+	c.pad = runtimePadding
+	if cfg.Rand != nil {
+		// A caller's source of randomness (a test's, to replay a
+		// connection) seeds the padding too.
+		var seed [32]byte
+		if _, err := io.ReadFull(c.rand, seed[:]); err != nil {
+			return nil, err
+		}
+		c.pad = newPadding(seed)
 	}
-	c.pad = newPadding(seed)
 	sw := cfg.SoftwareVersion
 	if sw == "" {
 		sw = "amiko_" + Version
@@ -153,8 +158,14 @@ func (c *Conn) ReadPacket() ([]byte, error) {
 	if c.readErr != nil {
 		return nil, c.readErr
 	}
-	c.r.released = true // the last payload is dead: see packetReader
 	for {
+		if len(c.held) == 0 {
+			// The last payload is dead: wait for the next without a
+			// buffer if none has come yet.
+			if err := c.r.fillIdle(); err != nil {
+				return nil, c.fail(err)
+			}
+		}
 		p, err := c.nextPacket()
 		if err != nil {
 			return nil, c.fail(err)
@@ -405,6 +416,8 @@ func (c *Conn) writePacketLocked(prefix, payload []byte) error {
 	}
 	return nil
 }
+
+var discardLogger = slog.New(slog.DiscardHandler)
 
 // writeBuffers are where packets are sealed before they are written,
 // shared by all connections: a connection holds none while it is not

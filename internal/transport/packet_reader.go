@@ -11,14 +11,16 @@ import (
 // copied on its way to the caller.
 //
 // An idle connection holds no buffer. Where the connection is a socket
-// whose reads can be tried without blocking (idleReader), the reader
-// hands its empty buffer back to a pool shared by all connections before
-// it waits for the peer, and takes one again when bytes arrive: a
-// thousand idle connections then hold no read buffers at all, and one
-// that streamed once does not keep its bulk buffer forever.
+// whose reads can tell when they would wait (idleReader), fillIdle, called
+// between packets, hands the empty buffer to a pool shared by all
+// connections before it waits for the peer, and takes one again when
+// bytes arrive: a thousand idle connections then hold no read buffers at
+// all, and one that streamed once does not keep its bulk buffer forever.
+// Waiting there, near the top of the read loop's stack, also lets the
+// runtime shrink that goroutine's stack to its smallest.
 type packetReader struct {
 	r          io.Reader
-	sock       idleReader // nil: r's Read waits itself, with the buffer
+	sock       idleReader // nil: only r, whose Read waits with the buffer
 	buf        []byte
 	bufp       *[]byte // buf's pool entry, if it came from a pool
 	start, end int     // buf[start:end] holds bytes read but not consumed
@@ -26,20 +28,14 @@ type packetReader struct {
 	// bulk is set once a packet outgrew the initial buffer: buffers taken
 	// again are bulk-sized.
 	bulk bool
-	want int // the bytes peek wants buffered, for free
-	// released says the owner no longer refers to bytes it consumed, so
-	// an empty buffer may go back to the pool. ReadPacket sets it as it
-	// starts (its last payload is dead by contract); consuming a packet
-	// clears it, because the caller may hold that payload while it reads
-	// the next (a key exchange does).
-	released bool
 }
 
 // idleReader is a connection whose reads can tell when they would wait.
 type idleReader interface {
 	// readInto reads once into t.free(), like io.Reader's Read. When
 	// nothing is there to read it calls t.idle() and waits, then asks
-	// t.free() again: the buffer may have been let go meanwhile.
+	// t.free() again: the buffer may have been let go meanwhile. Plain
+	// reads go to Read.
 	readInto(t readTarget) (int, error)
 }
 
@@ -78,7 +74,6 @@ func (p *packetReader) peek(n int) ([]byte, error) {
 	if p.end-p.start >= n {
 		return p.buf[p.start : p.start+n], nil
 	}
-	p.want = n
 	for p.end-p.start < n {
 		// Make room when the packet would not fit, and also when little
 		// room is left after the buffered bytes: reading into a sliver
@@ -88,7 +83,7 @@ func (p *packetReader) peek(n int) ([]byte, error) {
 		if n > len(p.buf)-p.start || len(p.buf)-p.end < len(p.buf)/4 {
 			p.makeRoom(n)
 		}
-		m, err := p.read()
+		m, err := p.r.Read(p.buf[p.end:])
 		p.end += m
 		if err != nil {
 			if p.end-p.start >= n {
@@ -103,31 +98,30 @@ func (p *packetReader) peek(n int) ([]byte, error) {
 	return p.buf[p.start : p.start+n], nil
 }
 
-// read reads once into the free end of the buffer.
-func (p *packetReader) read() (int, error) {
-	if p.sock == nil {
-		return p.r.Read(p.buf[p.end:])
+// fillIdle waits for bytes from the peer without holding a buffer, if
+// nothing is buffered and the connection can (sock), and reads what came.
+// The caller must be done with every payload it took: their bytes may go
+// to another connection.
+func (p *packetReader) fillIdle() error {
+	if p.sock == nil || p.start != p.end {
+		return nil
 	}
-	return p.sock.readInto(p)
+	n, err := p.sock.readInto(p)
+	p.end += n
+	return err
 }
 
 // free returns the free end of the buffer, taking a buffer again if idle
 // let it go.
 func (p *packetReader) free() []byte {
 	if p.buf == nil {
-		p.makeRoom(p.want)
+		p.makeRoom(1)
 	}
 	return p.buf[p.end:]
 }
 
-// idle lets the buffer go before the reader waits for the peer, if
-// nothing is buffered and the owner is done with what it consumed (see
-// released).
-func (p *packetReader) idle() {
-	if p.released && p.start == p.end {
-		p.putBuffer()
-	}
-}
+// idle lets the empty buffer go before fillIdle waits.
+func (p *packetReader) idle() { p.putBuffer() }
 
 // makeRoom moves the unconsumed bytes to the front of the buffer, growing
 // it if n bytes would not fit.
@@ -181,7 +175,6 @@ func (p *packetReader) putBuffer() {
 func (p *packetReader) discard(n int) {
 	p.start += n
 	p.consumed += uint64(n)
-	p.released = false
 	if p.start == p.end {
 		p.start, p.end = 0, 0
 	}

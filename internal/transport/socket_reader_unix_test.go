@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -121,48 +122,48 @@ func TestSocketReaderErrors(t *testing.T) {
 }
 
 // idleFake is an idleReader over scripted reads: each entry of reads is
-// returned by one readInto; an entry of nil means "nothing to read yet",
-// which calls idle and records whether the reader still held a buffer.
+// returned by one read; an entry of nil means "nothing to read yet" to
+// readInto, which then calls idle and records whether the packet reader
+// still held a buffer.
 type idleFake struct {
 	reads      [][]byte
 	heldAtIdle []bool
 	p          *packetReader
 }
 
-func (f *idleFake) Read([]byte) (int, error) { panic("the packet reader must use readInto") }
+func (f *idleFake) Read(b []byte) (int, error) {
+	if len(f.reads) == 0 || f.reads[0] == nil {
+		return 0, errors.New("a plain read where the script waits")
+	}
+	n := copy(b, f.reads[0])
+	f.reads = f.reads[1:]
+	return n, nil
+}
 
 func (f *idleFake) readInto(t readTarget) (int, error) {
-	for len(f.reads) > 0 && f.reads[0] == nil {
+	if len(f.reads) > 0 && f.reads[0] == nil {
 		f.reads = f.reads[1:]
 		t.idle()
 		f.heldAtIdle = append(f.heldAtIdle, f.p.buf != nil)
 	}
-	if len(f.reads) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(t.free(), f.reads[0])
-	f.reads[0] = f.reads[0][n:]
-	if len(f.reads[0]) == 0 {
-		f.reads = f.reads[1:]
-	}
-	return n, nil
+	return f.Read(t.free())
 }
 
-// TestPacketReaderLetsBufferGoWhenIdle: waiting with nothing buffered and
-// the last payload released, the reader holds no buffer; with bytes of a
-// packet buffered, or while its caller may still use what it consumed, it
-// keeps it. The bytes come out right either way.
+// TestPacketReaderLetsBufferGoWhenIdle: waiting between packets with
+// nothing buffered, the reader holds no buffer; with part of a packet
+// buffered it does not wait there at all. The bytes come out right.
 func TestPacketReaderLetsBufferGoWhenIdle(t *testing.T) {
 	f := &idleFake{reads: [][]byte{
-		[]byte("abcd"), nil, // first packet, then the wait before the next
-		[]byte("ef"), nil, []byte("gh"), // a packet split by a wait
-		nil, []byte("ijkl"), // a wait while the caller holds "efgh"
+		nil, []byte("abcd"), // the first packet, after a wait
+		nil, []byte("ef"), []byte("ghij"), // a packet in two reads, and part of the next
+		[]byte("kl"),
 	}}
 	p := newPacketReader(f)
 	f.p = p
-	read := func(released bool, want string) {
-		t.Helper()
-		p.released = released
+	for _, want := range []string{"abcd", "efgh", "ijkl"} {
+		if err := p.fillIdle(); err != nil {
+			t.Fatal(err)
+		}
 		b, err := p.peek(4)
 		if err != nil {
 			t.Fatal(err)
@@ -172,17 +173,8 @@ func TestPacketReaderLetsBufferGoWhenIdle(t *testing.T) {
 		}
 		p.discard(4)
 	}
-	read(true, "abcd")
-	read(true, "efgh")
-	read(false, "ijkl")
-	want := []bool{false, true, true}
-	if len(f.heldAtIdle) != len(want) {
-		t.Fatalf("%d waits, want %d", len(f.heldAtIdle), len(want))
-	}
-	for i := range want {
-		if f.heldAtIdle[i] != want[i] {
-			t.Errorf("wait %d: held a buffer: %v, want %v", i, f.heldAtIdle[i], want[i])
-		}
+	if want := []bool{false, false}; !slices.Equal(f.heldAtIdle, want) {
+		t.Errorf("held a buffer at the waits: %v, want %v", f.heldAtIdle, want)
 	}
 }
 
@@ -206,7 +198,9 @@ func TestSocketPathAllocatesNothing(t *testing.T) {
 		if _, err := b.Write(pkt); err != nil {
 			t.Fatal(err)
 		}
-		c.r.released = true
+		if err := c.r.fillIdle(); err != nil {
+			t.Fatal(err)
+		}
 		if p, err := c.readRawPacket(); err != nil || len(p) != len(payload) {
 			t.Fatalf("read %d bytes, %v", len(p), err)
 		}

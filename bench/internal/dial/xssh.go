@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"sync"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -13,11 +14,35 @@ import (
 )
 
 // XSSH connects with golang.org/x/crypto/ssh, reading the key and
-// known_hosts each time, as a new process would.
+// known_hosts each time, as a new process would; in a fan-out the
+// connections share them, as the connections of one program would.
 func XSSH(f clientrun.Flags) (*ssh.Client, error) {
 	if f.Compress {
 		return nil, errors.New("x/crypto/ssh has no compression")
 	}
+	addr := net.JoinHostPort(f.Host, strconv.Itoa(f.Port))
+	var cfg *ssh.ClientConfig
+	var err error
+	if f.Fanout > 0 {
+		xsshShared.once.Do(func() { xsshShared.cfg, xsshShared.err = xsshConfig(f, addr) })
+		cfg, err = xsshShared.cfg, xsshShared.err
+	} else {
+		cfg, err = xsshConfig(f, addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ssh.Dial("tcp", addr, cfg)
+}
+
+var xsshShared struct {
+	once sync.Once
+	cfg  *ssh.ClientConfig
+	err  error
+}
+
+// xsshConfig reads the key and known_hosts for a connection to addr.
+func xsshConfig(f clientrun.Flags, addr string) (*ssh.ClientConfig, error) {
 	pem, err := os.ReadFile(f.Key)
 	if err != nil {
 		return nil, err
@@ -30,17 +55,16 @@ func XSSH(f clientrun.Flags) (*ssh.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr := net.JoinHostPort(f.Host, strconv.Itoa(f.Port))
 	algs, err := knownTypes(f.KnownHosts, addr)
 	if err != nil {
 		return nil, err
 	}
-	return ssh.Dial("tcp", addr, &ssh.ClientConfig{
+	return &ssh.ClientConfig{
 		User:              f.User,
 		Auth:              []ssh.AuthMethod{ssh.PublicKeys(signer)},
 		HostKeyCallback:   hostKeys,
 		HostKeyAlgorithms: algs,
-	})
+	}, nil
 }
 
 // knownTypes returns the types of the keys known_hosts has for addr.
