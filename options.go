@@ -63,8 +63,11 @@ type ConnectOptions struct {
 	KeepaliveInterval time.Duration
 	KeepaliveCountMax int
 	// MaxWindow caps each channel's receive window, which grows from
-	// 2 MiB while the server is limited by it; zero means 16 MiB. A
-	// larger cap helps downloads over long round trips.
+	// 2 MiB while the server is limited by it; zero means 32 MiB, which
+	// carries about 600 MB/s at a 50 ms round trip. A larger cap helps
+	// downloads over longer round trips; the window grows only while a
+	// measured round trip shows it limits the server, so the memory is
+	// used only where it buys speed.
 	MaxWindow uint32
 
 	// DisableAgent turns off keys from the SSH agent (paramiko's

@@ -25,7 +25,7 @@ type Config struct {
 	// InitialWindow is each channel's first receive window; 2 MiB if
 	// zero.
 	InitialWindow uint32
-	// MaxWindow caps the receive window as it grows; 16 MiB if zero. A
+	// MaxWindow caps the receive window as it grows; 32 MiB if zero. A
 	// value below InitialWindow keeps the window fixed.
 	MaxWindow uint32
 	// MaxPacket is the largest data message accepted on a channel;
@@ -43,7 +43,7 @@ type Config struct {
 
 const (
 	defaultWindow    = 2 << 20
-	defaultMaxWindow = 16 << 20
+	defaultMaxWindow = 32 << 20
 	limitWindow      = 1 << 30 // keeps window arithmetic far from 2^32
 	defaultMaxPacket = 32 << 10
 	limitMaxPacket   = 128 << 10

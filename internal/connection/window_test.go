@@ -30,7 +30,8 @@ func TestWindowGrowsOnlyWhenTheRateRises(t *testing.T) {
 		{3 * mib, 4 * mib, 25 * time.Millisecond, 4 * mib},    // faster, not full
 		{4 * mib, 4 * mib, 50 * time.Millisecond, 8 * mib},    // full and twice as fast
 		{8 * mib, 8 * mib, 60 * time.Millisecond, 16 * mib},   // full and faster
-		{16 * mib, 16 * mib, 50 * time.Millisecond, 16 * mib}, // at the cap
+		{16 * mib, 16 * mib, 50 * time.Millisecond, 32 * mib}, // full and faster
+		{32 * mib, 32 * mib, 50 * time.Millisecond, 32 * mib}, // at the cap
 	}
 	for i, s := range steps {
 		if got := measure(s.sample, s.grant, s.rtt); got != s.want {

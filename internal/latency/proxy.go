@@ -11,9 +11,11 @@ import (
 
 // DefaultMaxInFlight is the default bound on the data held in each
 // direction of a connection. It is what the proxy can carry per one-way
-// delay: 16 MiB at 25 ms is 670 MB/s, more than an SSH channel window lets
-// through at that latency.
-const DefaultMaxInFlight = 16 << 20
+// delay: 64 MiB at 25 ms is 2.6 GB/s, more than amiko's largest channel
+// window (32 MiB) lets through at that latency, so the proxy adds delay
+// and never becomes the limit itself. (16 MiB was: it counts whole read
+// buffers, and a 32 MiB window filled it.)
+const DefaultMaxInFlight = 64 << 20
 
 // Config configures a Proxy.
 type Config struct {
