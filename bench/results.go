@@ -288,7 +288,10 @@ func (r *results) markdown() string {
 						return "", 0, false
 					}
 					s := fmt.Sprintf("%.0f MB/s", t.MBps)
-					if t.ServerCPU > 0 {
+					switch {
+					case t.ServerCPU > 0 && t.MachineCPU > 0:
+						s += fmt.Sprintf(" (sshd %.0f%%, machine %.0f%%)", 100*t.ServerCPU, 100*t.MachineCPU)
+					case t.ServerCPU > 0:
 						s += fmt.Sprintf(" (sshd %.0f%%)", 100*t.ServerCPU)
 					}
 					if t.TimedOut {

@@ -254,8 +254,8 @@ func (b *bench) transfers(res *results, link string, list []cipherSpec, fail fun
 					if t.MBps > row.Best.MBps {
 						row.Best = t
 					}
-					b.logf("%-8s %-8s %-30s %-9s #%d %7.1f MB/s  client %3.0f%%  sshd %3.0f%%",
-						link, dir, c.label(), s.peer.name, rep+1, t.MBps, 100*t.ClientCPU, 100*t.ServerCPU)
+					b.logf("%-8s %-8s %-30s %-9s #%d %7.1f MB/s  client %3.0f%%  sshd %3.0f%%  machine %3.0f%%",
+						link, dir, c.label(), s.peer.name, rep+1, t.MBps, 100*t.ClientCPU, 100*t.ServerCPU, 100*t.MachineCPU)
 				}
 			}
 		}

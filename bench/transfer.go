@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -29,7 +30,11 @@ type transfer struct {
 	// shell) and minus what a connection running `true` cost it. Zero
 	// where not measured (time-boxed runs cut the connection).
 	ServerCPU float64 `json:"server_cpu,omitempty"`
-	TimedOut  bool    `json:"timed_out,omitempty"`
+	// MachineCPU is the share of all the machine's cores that were busy
+	// meanwhile (/proc/stat), whoever used them: near 1.0 means the
+	// machine, not one program, was the limit.
+	MachineCPU float64 `json:"machine_cpu,omitempty"`
+	TimedOut   bool    `json:"timed_out,omitempty"`
 }
 
 // runSpec is what one transfer needs to know.
@@ -99,6 +104,7 @@ func (b *bench) download(s runSpec) (transfer, error) {
 
 	var res transfer
 	var first, last time.Time
+	var busy cpuTicks
 	buf := make([]byte, 1<<20)
 	for {
 		n, err := r.Read(buf)
@@ -106,6 +112,7 @@ func (b *bench) download(s runSpec) (transfer, error) {
 		if n > 0 {
 			if res.Bytes == 0 {
 				first = now
+				busy = readCPUTicks()
 			}
 			res.Bytes += int64(n)
 			last = now
@@ -123,6 +130,7 @@ func (b *bench) download(s runSpec) (transfer, error) {
 			break // EOF, or the client died: Wait says which
 		}
 	}
+	res.MachineCPU = busy.shareSince()
 	werr := cmd.Wait()
 	if res.Bytes > 0 {
 		res.Seconds = last.Sub(first).Seconds()
@@ -162,8 +170,10 @@ func (b *bench) upload(s runSpec) (transfer, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	// With a window, the sink exits when it is over, and every client
 	// exits when the channel closes, whatever stdin still holds.
+	busy := readCPUTicks()
 	werr := cmd.Run()
 	var res transfer
+	res.MachineCPU = busy.shareSince() // the handshake too: a few ms of seconds
 	res.TimedOut = ctx.Err() != nil
 	var sink sinkReport
 	if b, err := os.ReadFile(sinkFile); err == nil {
@@ -288,4 +298,36 @@ func tail(b []byte) string {
 		b = b[len(b)-2000:]
 	}
 	return string(b)
+}
+
+// cpuTicks is the machine's CPU time from /proc/stat's first line, in
+// clock ticks: busy (user, nice, system, irq, softirq, steal) and all.
+type cpuTicks struct{ busy, all uint64 }
+
+func readCPUTicks() cpuTicks {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuTicks{}
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	var t cpuTicks
+	for i, name := range f[1:] {
+		v, _ := strconv.ParseUint(name, 10, 64)
+		t.all += v
+		if i != 3 && i != 4 { // idle, iowait
+			t.busy += v
+		}
+	}
+	return t
+}
+
+// shareSince returns the share of the machine's CPU time that was busy
+// since t was read; 0 where /proc/stat is missing.
+func (t cpuTicks) shareSince() float64 {
+	now := readCPUTicks()
+	if t.all == 0 || now.all <= t.all {
+		return 0
+	}
+	return float64(now.busy-t.busy) / float64(now.all-t.all)
 }
