@@ -44,6 +44,7 @@ type settings struct {
 	TransferBytes    int64  `json:"transfer_bytes"`
 	Window50ms       string `json:"window_50ms"`
 	Reps             int    `json:"reps"`
+	Reps50           int    `json:"reps_50ms,omitempty"`
 	Connects         int    `json:"connects"`
 	Fanout           int    `json:"fanout"`
 	SFTPBytes        int64  `json:"sftp_bytes"`
@@ -86,7 +87,7 @@ func newResults(cfg config, command string) *results {
 			LoadAvg: strings.TrimSpace(readFile("/proc/loadavg")),
 		},
 		Versions: versions(),
-		Settings: settings{TransferBytes: cfg.size, Window50ms: cfg.window.String(), Reps: cfg.reps, Connects: cfg.connects,
+		Settings: settings{TransferBytes: cfg.size, Window50ms: cfg.window.String(), Reps: cfg.reps, Reps50: cfg.reps50, Connects: cfg.connects,
 			Fanout: cfg.fanout, SFTPBytes: cfg.sftpSize, CompressionBytes: cfg.compression},
 	}
 	return r
@@ -387,7 +388,11 @@ func (r *results) markdown() string {
 	if r.Settings.Reps > 1 {
 		fmt.Fprintf(&b, ", best of %d", r.Settings.Reps)
 	}
-	fmt.Fprintf(&b, "; at 50 ms, %s from the first byte. Connect: median of %d.\n", r.Settings.Window50ms, r.Settings.Connects)
+	fmt.Fprintf(&b, "; at 50 ms, %s from the first byte", r.Settings.Window50ms)
+	if r.Settings.Reps50 > 1 {
+		fmt.Fprintf(&b, ", best of %d", r.Settings.Reps50)
+	}
+	fmt.Fprintf(&b, ". Connect: median of %d.\n", r.Settings.Connects)
 	return b.String()
 }
 

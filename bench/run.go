@@ -22,6 +22,8 @@ type bench struct {
 	parts map[string]bool
 	f     *fixture
 	seq   int // for runFile
+	// warm holds the sizes of the upload sources read once already.
+	warm map[int64]bool
 
 	sshds    map[string]*sshd // by cipher
 	proxies  []*latency.Proxy
@@ -205,7 +207,7 @@ func (b *bench) transfers(res *results, link string, list []cipherSpec, fail fun
 				fail("proxy", err)
 				return
 			}
-			spec.size, spec.window, reps = 1<<40, b.cfg.window, 1
+			spec.size, spec.window, reps = 1<<40, b.cfg.window, b.cfg.reps50
 		}
 		var specs []runSpec
 		for _, p := range peers {
