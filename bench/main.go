@@ -64,7 +64,7 @@ func (c cipherSpec) label() string {
 var modes = map[string]config{
 	"quick": {
 		mode: "quick", size: 256 << 20, window: 3 * time.Second,
-		ciphers50: ciphers[:1], reps: 2, reps50: 1, connects: 10, timeout: 90 * time.Second,
+		ciphers50: ciphers[:1], reps: 2, reps50: 2, connects: 10, timeout: 90 * time.Second,
 		fanout: 1000, sftpSize: 256 << 20, compression: 64 << 20,
 	},
 	"full": {

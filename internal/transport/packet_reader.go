@@ -16,8 +16,6 @@ import (
 // connections before it waits for the peer, and takes one again when
 // bytes arrive: a thousand idle connections then hold no read buffers at
 // all, and one that streamed once does not keep its bulk buffer forever.
-// Waiting there, near the top of the read loop's stack, also lets the
-// runtime shrink that goroutine's stack to its smallest.
 type packetReader struct {
 	r          io.Reader
 	sock       idleReader // nil: only r, whose Read waits with the buffer
@@ -74,15 +72,15 @@ func (p *packetReader) peek(n int) ([]byte, error) {
 	if p.end-p.start >= n {
 		return p.buf[p.start : p.start+n], nil
 	}
+	// Make room when the packet would not fit, and also when little room
+	// is left after the buffered bytes: reading into a sliver of the
+	// buffer means many small reads here, and a sender that finds its
+	// socket buffer nearly full at every write (sshd then spends more
+	// CPU per byte than the encryption costs).
+	if n > len(p.buf)-p.start || len(p.buf)-p.end < len(p.buf)/4 {
+		p.makeRoom(n)
+	}
 	for p.end-p.start < n {
-		// Make room when the packet would not fit, and also when little
-		// room is left after the buffered bytes: reading into a sliver
-		// of the buffer means many small reads here, and a sender that
-		// finds its socket buffer nearly full at every write (sshd then
-		// spends more CPU per byte than the encryption costs).
-		if n > len(p.buf)-p.start || len(p.buf)-p.end < len(p.buf)/4 {
-			p.makeRoom(n)
-		}
 		m, err := p.r.Read(p.buf[p.end:])
 		p.end += m
 		if err != nil {
@@ -138,14 +136,16 @@ func (p *packetReader) makeRoom(n int) {
 			size = max(size, bulkReadBuffer)
 		}
 	}
-	n = copy(p.buf, p.buf[p.start:p.end])
-	if size != len(p.buf) {
-		bp := getBuffer(size)
-		copy(*bp, p.buf[:n])
-		p.putBuffer()
-		p.buf, p.bufp = *bp, bp
+	if size == len(p.buf) {
+		kept := copy(p.buf, p.buf[p.start:p.end])
+		p.start, p.end = 0, kept
+		return
 	}
-	p.start, p.end = 0, n
+	bp := getBuffer(size)
+	kept := copy(*bp, p.buf[p.start:p.end])
+	p.putBuffer()
+	p.buf, p.bufp = *bp, bp
+	p.start, p.end = 0, kept
 }
 
 // getBuffer returns a buffer of size bytes, from a pool if it has one.
