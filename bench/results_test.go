@@ -69,3 +69,17 @@ func TestNiceCeil(t *testing.T) {
 		}
 	}
 }
+
+// TestMachineShare: /proc/stat parses, and a busy loop between two
+// readings shows as a share between 0 and 1.
+func TestMachineShare(t *testing.T) {
+	start := readCPUTicks()
+	if start.all == 0 || start.busy == 0 || start.busy > start.all {
+		t.Fatalf("/proc/stat read as %+v", start)
+	}
+	for deadline := time.Now().Add(50 * time.Millisecond); time.Now().Before(deadline); {
+	}
+	if s := start.shareSince(); s <= 0 || s > 1 {
+		t.Fatalf("busy share %v, want (0, 1]", s)
+	}
+}
