@@ -135,17 +135,7 @@ func (b *bench) download(s runSpec) (transfer, error) {
 	if res.Bytes > 0 {
 		res.Seconds = last.Sub(first).Seconds()
 	}
-	res.finish(cmd.ProcessState)
-	if s.window > 0 || res.TimedOut {
-		return res, nil
-	}
-	if werr != nil || res.Bytes != s.size {
-		return res, fmt.Errorf("%s: %d of %d bytes, %v: %s", s.peer.name, res.Bytes, s.size, werr, tail(stderr.Bytes()))
-	}
-	if markErr == nil && s.baselineServer > 0 {
-		res.ServerCPU, err = b.serverShare(s, mark, timesFile, res.Seconds)
-	}
-	return res, err
+	return b.finishTransfer(s, res, cmd.ProcessState, werr, stderr.Bytes(), mark, markErr, timesFile)
 }
 
 // upload sends size bytes (from a sparse file, read as zeros) to the
@@ -180,13 +170,22 @@ func (b *bench) upload(s runSpec) (transfer, error) {
 		json.Unmarshal(b, &sink)
 	}
 	res.Bytes, res.Seconds = sink.Bytes, time.Duration(sink.NS).Seconds()
-	res.finish(cmd.ProcessState)
+	return b.finishTransfer(s, res, cmd.ProcessState, werr, stderr.Bytes(), mark, markErr, timesFile)
+}
+
+// finishTransfer completes res once the client exited (with werr): its
+// CPU, and for a transfer that was not time-boxed, the check that every
+// byte arrived and sshd's share of the CPU since mark.
+func (b *bench) finishTransfer(s runSpec, res transfer, ps *os.ProcessState, werr error, stderr []byte,
+	mark cpuMark, markErr error, timesFile string) (transfer, error) {
+	res.finish(ps)
 	if s.window > 0 || res.TimedOut {
 		return res, nil
 	}
 	if werr != nil || res.Bytes != s.size {
-		return res, fmt.Errorf("%s: %d of %d bytes, %v: %s", s.peer.name, res.Bytes, s.size, werr, tail(stderr.Bytes()))
+		return res, fmt.Errorf("%s: %d of %d bytes, %v: %s", s.peer.name, res.Bytes, s.size, werr, tail(stderr))
 	}
+	var err error
 	if markErr == nil && s.baselineServer > 0 {
 		res.ServerCPU, err = b.serverShare(s, mark, timesFile, res.Seconds)
 	}

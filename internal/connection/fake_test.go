@@ -368,6 +368,25 @@ func TestChannelRequestFIFO(t *testing.T) {
 	}
 }
 
+// openOnFake returns a Conn over a fake transport that drops what is
+// written, with one session channel already open: the peer granted it
+// remoteWindow bytes in packets of at most remoteMax.
+func openOnFake(t testing.TB, cfg Config, remoteWindow, remoteMax uint32) (*Conn, *Channel) {
+	t.Helper()
+	f := newFake()
+	f.drop = true
+	c := newConn(f, cfg)
+	ch := c.newChannel("session")
+	ch.state = stateOpen
+	ch.remoteWindow = remoteWindow
+	ch.remoteMax = remoteMax
+	close(ch.opened)
+	if err := c.register(ch); err != nil {
+		t.Fatal(err)
+	}
+	return c, ch
+}
+
 // TestNoAllocationPerPacket: receiving data and reading it allocates
 // nothing once the buffer has grown; only the occasional window adjust
 // does.
@@ -375,16 +394,7 @@ func TestNoAllocationPerPacket(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	f := newFake()
-	f.drop = true
-	c := newConn(f, Config{})
-	ch := c.newChannel("session")
-	ch.state = stateOpen
-	ch.remoteMax = 32 << 10
-	close(ch.opened)
-	if err := c.register(ch); err != nil {
-		t.Fatal(err)
-	}
+	c, ch := openOnFake(t, Config{}, 0, 32<<10)
 	msg := dataMsg(ch.localID, make([]byte, 16<<10))
 	buf := make([]byte, 16<<10)
 	allocs := testing.AllocsPerRun(2000, func() {

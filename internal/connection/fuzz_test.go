@@ -66,17 +66,7 @@ func FuzzDispatch(f *testing.F) {
 		f.Add(append([]byte{byte(len(seed))}, seed...))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		ft := newFake()
-		ft.drop = true
-		c := newConn(ft, Config{InitialWindow: 4096, MaxWindow: 8192, MaxPacket: 1024})
-		ch := c.newChannel("session")
-		ch.state = stateOpen
-		ch.remoteWindow = 100
-		ch.remoteMax = 50
-		close(ch.opened)
-		if err := c.register(ch); err != nil {
-			t.Fatal(err)
-		}
+		c, ch := openOnFake(t, Config{InitialWindow: 4096, MaxWindow: 8192, MaxPacket: 1024}, 100, 50)
 		for len(in) > 0 {
 			n := int(in[0])
 			in = in[1:]

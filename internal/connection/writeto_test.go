@@ -134,16 +134,7 @@ func TestWriteToAllocatesNothing(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	f := newFake()
-	f.drop = true
-	c := newConn(f, Config{})
-	ch := c.newChannel("session")
-	ch.state = stateOpen
-	ch.remoteMax = 32 << 10
-	close(ch.opened)
-	if err := c.register(ch); err != nil {
-		t.Fatal(err)
-	}
+	c, ch := openOnFake(t, Config{}, 0, 32<<10)
 	msg := dataMsg(ch.localID, make([]byte, 16<<10))
 	w := stopWriter{}
 	allocs := testing.AllocsPerRun(2000, func() {
