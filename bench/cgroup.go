@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	// Aliased: this package has a type of its own named cgroup.
+	cgroupv2 "github.com/amiko-ssh/amiko/internal/cgroup"
 )
 
 // cgroup is a cgroup v2 directory holding one sshd server's processes.
@@ -24,7 +26,7 @@ type cgroup struct {
 // newCgroup makes a cgroup below this process's own, or fails where
 // cgroup v2 is not mounted or not writable.
 func newCgroup(name string) (*cgroup, error) {
-	parent, err := ownCgroupDir()
+	parent, err := cgroupv2.OwnDir()
 	if err != nil {
 		return nil, err
 	}
@@ -77,36 +79,4 @@ func (c *cgroup) close() {
 	c.waitEmpty(5 * time.Second)
 	c.fd.Close()
 	os.Remove(c.dir)
-}
-
-// ownCgroupDir is this process's cgroup v2 directory: its path from
-// /proc/self/cgroup ("0::/path") under the cgroup2 mount point.
-func ownCgroupDir() (string, error) {
-	b, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil {
-		return "", err
-	}
-	rel, found := "", false
-	for _, l := range strings.Split(string(b), "\n") {
-		if p, ok := strings.CutPrefix(l, "0::"); ok {
-			rel, found = p, true
-		}
-	}
-	if !found {
-		return "", errors.New("no cgroup v2 membership")
-	}
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// "... mountpoint ... - cgroup2 source options"
-		pre, post, ok := strings.Cut(sc.Text(), " - ")
-		if fields := strings.Fields(pre); ok && strings.HasPrefix(post, "cgroup2 ") && len(fields) >= 5 {
-			return filepath.Join(fields[4], rel), nil
-		}
-	}
-	return "", errors.New("cgroup2 is not mounted")
 }

@@ -1,8 +1,6 @@
 package sshtest
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +8,9 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	// Aliased: this package has a type of its own named cgroup.
+	cgroupv2 "github.com/amiko-ssh/amiko/internal/cgroup"
 )
 
 // cgroup is a cgroup v2 directory that holds one server's processes.
@@ -29,7 +30,7 @@ var cgroupSeq atomic.Int64
 
 // newCgroup makes a cgroup below the test process's own.
 func newCgroup() (*cgroup, error) {
-	parent, err := ownCgroupDir()
+	parent, err := cgroupv2.OwnDir()
 	if err != nil {
 		return nil, err
 	}
@@ -76,49 +77,4 @@ func (c *cgroup) kill() error {
 func (c *cgroup) remove() error {
 	c.fd.Close()
 	return os.Remove(c.dir)
-}
-
-// ownCgroupDir finds this process's cgroup v2 directory: its path from
-// /proc/self/cgroup ("0::/path") under the cgroup2 mount point.
-func ownCgroupDir() (string, error) {
-	b, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil {
-		return "", err
-	}
-	var rel string
-	found := false
-	for _, line := range strings.Split(string(b), "\n") {
-		if p, ok := strings.CutPrefix(line, "0::"); ok {
-			rel, found = p, true
-		}
-	}
-	if !found {
-		return "", errors.New("sshtest: no cgroup v2 membership")
-	}
-	mount, err := cgroup2Mount()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(mount, rel), nil
-}
-
-// cgroup2Mount returns where the cgroup2 file system is mounted, from
-// /proc/self/mountinfo: "... mountpoint ... - cgroup2 source options".
-func cgroup2Mount() (string, error) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		pre, post, ok := strings.Cut(sc.Text(), " - ")
-		if !ok || !strings.HasPrefix(post, "cgroup2 ") {
-			continue
-		}
-		if f := strings.Fields(pre); len(f) >= 5 {
-			return f[4], nil
-		}
-	}
-	return "", errors.New("sshtest: cgroup2 is not mounted")
 }
