@@ -281,6 +281,9 @@ func (c *Client) transportConfig(name string, opts *ConnectOptions) (*transport.
 	if opts.Compress {
 		cfg.Compressions = transport.CompressedCompressions
 	}
+	if !opts.DisableKexGuess {
+		cfg.KexGuesses, cfg.ServerName = kexGuesses, name
+	}
 	// Ask for the key types already known for this host first, so that a
 	// server with several host keys presents one that can be checked.
 	var known []string
@@ -298,6 +301,11 @@ func (c *Client) transportConfig(name string, opts *ConnectOptions) (*transport.
 	}
 	return cfg, nil
 }
+
+// kexGuesses remembers the servers this process connected to, for all
+// of its Clients: each Client is one connection, and the guess pays off
+// from the second connection to a server on.
+var kexGuesses = transport.NewKexGuesses()
 
 // lookupHost resolves a host name; tests replace it.
 var lookupHost = net.DefaultResolver.LookupHost

@@ -14,11 +14,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/amiko-ssh/amiko/internal/sshtest"
 )
@@ -710,5 +712,58 @@ func TestAddressFallback(t *testing.T) {
 	var nv *NoValidConnectionsError
 	if !errors.As(err, &nv) || len(nv.Errors) != 2 {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// writeCounter counts the writes made to a connection: the client
+// writes once per flight.
+type writeCounter struct {
+	net.Conn
+	writes atomic.Int32
+}
+
+func (w *writeCounter) Write(b []byte) (int, error) {
+	w.writes.Add(1)
+	return w.Conn.Write(b)
+}
+
+// TestConnectGuessesKexFromTheSecondConnection: the second connection to
+// a server whose first kex and host key algorithms are amiko's sends its
+// kex message with KEXINIT, one flight fewer than the first, and
+// DisableKexGuess keeps it from doing so.
+func TestConnectGuessesKexFromTheSecondConnection(t *testing.T) {
+	isolate(t)
+	// A known Ed25519 key puts ssh-ed25519 first in amiko's list, and it
+	// is the server's first.
+	s := sshtest.StartXSSH(t, sshtest.XSSHOptions{HostKeyTypes: []string{"ed25519"}})
+	knownHosts := filepath.Join(t.TempDir(), "known_hosts")
+	line := knownhosts.Line([]string{knownhosts.Normalize(s.Addr)}, s.HostKeys[0]) + "\n"
+	if err := os.WriteFile(knownHosts, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writes := func(disable bool) int32 {
+		nc, err := net.Dial("tcp", s.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &writeCounter{Conn: nc}
+		c := NewClient()
+		if err := c.LoadHostKeys(knownHosts); err != nil {
+			t.Fatal(err)
+		}
+		err = c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, Password: s.Password,
+			Sock: w, DisableAgent: true, DisableKeyDiscovery: true, DisableKexGuess: disable})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := w.writes.Load()
+		c.Close()
+		return n
+	}
+	first := writes(false)
+	second := writes(false)
+	disabled := writes(true)
+	if second != first-1 || disabled != first {
+		t.Fatalf("writes while connecting: %d, then %d, then %d with DisableKexGuess; want n, n-1, n", first, second, disabled)
 	}
 }

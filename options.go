@@ -80,6 +80,14 @@ type ConnectOptions struct {
 	// Compress asks for compression: zlib@openssh.com, zlib, none.
 	Compress bool
 
+	// DisableKexGuess keeps the first key exchange message from going
+	// out with KEXINIT as a guess (RFC 4253 section 7). amiko guesses
+	// only where the last connection to this host name and port in the
+	// same process showed it would be right, and only for servers known
+	// to ignore a wrong guess as the RFC says (OpenSSH, dropbear,
+	// golang.org/x/crypto/ssh); it saves one round trip.
+	DisableKexGuess bool
+
 	// Sock, if set, is the connection to the server: nothing is dialed.
 	// It may be any net.Conn, for example one dialed through another
 	// SSH connection (a jump host). Close closes it, as paramiko does.

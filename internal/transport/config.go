@@ -59,6 +59,15 @@ type Config struct {
 	// Logger receives debug logs of the negotiation; nil means none.
 	Logger *slog.Logger
 
+	// KexGuesses, if set, remembers the servers' preferences by
+	// ServerName, and the first key exchange with a server whose first
+	// kex and host key algorithms were ours last time sends its first
+	// kex message with our KEXINIT, a round trip sooner.
+	KexGuesses *KexGuesses
+	// ServerName names the server for KexGuesses (amiko uses its
+	// known_hosts name, "[host]:port" or host).
+	ServerName string
+
 	// GSS, if set, offers GSS-API key exchange first (RFC 4462 section
 	// 2), and the "null" host key algorithm last. A server authenticated
 	// by it is not given to HostKeyCallback.

@@ -79,6 +79,8 @@ type Conn struct {
 	gssContext    gssapi.Context // of a first GSS-API key exchange
 	extensions    []wire.Extension
 	strict        bool
+	guessSent     bool // our first KEXINIT was followed by a guess
+	guessedRight  bool // and the guess was right
 	kexCount      int
 	lastKex       time.Time
 	authenticated bool
@@ -100,6 +102,9 @@ type direction struct {
 type sentKexInit struct {
 	msg     *wire.KexInit
 	payload []byte
+	// guess is the rest of the method whose first message followed the
+	// KEXINIT as a guess, nil when none did.
+	guess kexRest
 }
 
 // extInfoState tracks where RFC 8308 allows SSH_MSG_EXT_INFO: as the
@@ -393,21 +398,34 @@ func (c *Conn) flushQueuedLocked() error {
 // writePacketLocked encrypts payload after prefix (the version line, the
 // first time) and writes both in one system call.
 func (c *Conn) writePacketLocked(prefix, payload []byte) error {
+	return c.writePacketsLocked(prefix, payload, nil)
+}
+
+// writePacketsLocked seals payload, and then second unless it is nil,
+// behind prefix and sends them in one write.
+func (c *Conn) writePacketsLocked(prefix, payload, second []byte) error {
 	if c.writeErr != nil {
 		return c.writeErr
 	}
-	if c.out.compressing {
-		var err error
-		if c.deflateBuf, err = c.deflater.Deflate(c.deflateBuf[:0], payload); err != nil {
-			return c.failWriteLocked(err)
-		}
-		payload = c.deflateBuf
-	}
 	bp := writeBuffers.Get().(*[]byte)
-	b := c.out.cipher.seal(c.out.seq, append((*bp)[:0], prefix...), payload, c.pad)
-	c.out.seq++
-	c.out.packets++
-	c.out.bytes += uint64(len(b))
+	b := append((*bp)[:0], prefix...)
+	for _, p := range [2][]byte{payload, second} {
+		if p == nil {
+			break
+		}
+		if c.out.compressing {
+			var err error
+			if c.deflateBuf, err = c.deflater.Deflate(c.deflateBuf[:0], p); err != nil {
+				return c.failWriteLocked(err)
+			}
+			p = c.deflateBuf
+		}
+		n := len(b)
+		b = c.out.cipher.seal(c.out.seq, b, p, c.pad)
+		c.out.seq++
+		c.out.packets++
+		c.out.bytes += uint64(len(b) - n)
+	}
 	_, err := c.conn.Write(b)
 	*bp = b[:0]
 	writeBuffers.Put(bp)

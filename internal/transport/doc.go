@@ -21,7 +21,9 @@
 //   - cipher*.go, mac.go: one file per cipher family, sealing and opening
 //     whole packets in place in reused buffers (no allocation per packet).
 //   - kex_*.go: one file per key exchange family, behind the kexMethod
-//     interface (kex.go), which GSS-API key exchange will implement too.
+//     interface (kex.go), which GSS-API key exchange implements too;
+//     kex_guess.go decides when the first kex message goes out with
+//     KEXINIT as a guess (KexGuesses).
 //   - packet_reader.go: the read buffer packets are decrypted in.
 //
 // Compression uses internal/zlib, whose inflater resumes across packets.

@@ -191,12 +191,41 @@ func (c *Conn) sendKexInitPrefixLocked(prefix []byte) error {
 	if err != nil {
 		return err
 	}
+	var guess []byte
+	var rest kexRest
+	if first {
+		if guess, rest, err = c.startGuess(m); err != nil {
+			return err
+		}
+	}
 	payload := m.Append(nil)
-	if err := c.writePacketLocked(prefix, payload); err != nil {
+	if err := c.writePacketsLocked(prefix, payload, guess); err != nil {
 		return err
 	}
-	c.kexInitSent = &sentKexInit{msg: m, payload: payload}
+	c.kexInitSent = &sentKexInit{msg: m, payload: payload, guess: rest}
 	return nil
+}
+
+// startGuess makes the first message of our first kex method when
+// c.cfg.KexGuesses expects the server to agree with our first choices,
+// and marks m as followed by it. It returns nil when there is no guess
+// to make.
+func (c *Conn) startGuess(m *wire.KexInit) ([]byte, kexRest, error) {
+	if !c.cfg.KexGuesses.shouldGuess(c.cfg.ServerName, m) {
+		return nil, nil, nil
+	}
+	starter, ok := kexMethods[m.KexAlgos[0]].(kexStarter)
+	if !ok {
+		return nil, nil, nil
+	}
+	first, rest, err := starter.start(&kexInput{rand: c.rand})
+	if err != nil {
+		return nil, nil, err
+	}
+	m.FirstKexFollows = true
+	c.guessSent = true
+	c.log.Debug("ssh: sending a guessed kex packet", "kex", m.KexAlgos[0], "hostkey", m.HostKeyAlgos[0])
+	return first, rest, nil
 }
 
 // runKex runs one key exchange, the server's KEXINIT (payload p) in hand.
@@ -244,18 +273,31 @@ func (c *Conn) runKex(p []byte) error {
 			return err
 		}
 	}
-	method, isGSS := gssKexMethod(algs.Kex, c.cfg.GSS)
-	if !isGSS {
-		method = kexMethods[algs.Kex]
+	if first {
+		c.cfg.KexGuesses.remember(c.cfg.ServerName, c.serverVersion, theirs)
 	}
-	res, err := method.run(kt, &kexInput{
+	input := &kexInput{
 		clientVersion: c.clientVersion,
 		serverVersion: c.serverVersion,
 		clientKexInit: ours.payload,
 		serverKexInit: theirsRaw,
 		rand:          c.rand,
 		gexMin:        2048, gexN: gexPreferredBits(algs), gexMax: 8192,
-	})
+	}
+	var res *kexResult
+	if ours.guess != nil && guessIsRight(ours.msg, theirs) {
+		// Both put this method first, so it is the one negotiated, and
+		// the server takes our guessed message as its first.
+		c.guessedRight = true
+		res, err = ours.guess(kt, input)
+	} else {
+		// A wrong guess is ignored by the server; the method starts over.
+		method, isGSS := gssKexMethod(algs.Kex, c.cfg.GSS)
+		if !isGSS {
+			method = kexMethods[algs.Kex]
+		}
+		res, err = method.run(kt, input)
+	}
 	if err != nil {
 		return err
 	}

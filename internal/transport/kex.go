@@ -17,6 +17,32 @@ type kexMethod interface {
 	run(t kexTransport, in *kexInput) (*kexResult, error)
 }
 
+// kexStarter is a method whose first message depends only on the client's
+// own random values, so that it can be made before the server's KEXINIT
+// is known and sent right behind ours as a guess (RFC 4253 section 7).
+type kexStarter interface {
+	kexMethod
+	// start makes the first message and returns the rest of the run,
+	// which continues once that message has been sent. in.rand is all
+	// of in that start reads.
+	start(in *kexInput) (first []byte, rest kexRest, err error)
+}
+
+// kexRest is a started method's run after its first message.
+type kexRest func(t kexTransport, in *kexInput) (*kexResult, error)
+
+// runStarted is run for a kexStarter: start, send, continue.
+func runStarted(k kexStarter, t kexTransport, in *kexInput) (*kexResult, error) {
+	first, rest, err := k.start(in)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.writePacket(first); err != nil {
+		return nil, err
+	}
+	return rest(t, in)
+}
+
 // kexTransport is what a key exchange method sees of the connection while
 // it runs: kex messages only.
 type kexTransport interface {

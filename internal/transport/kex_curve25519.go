@@ -19,38 +19,42 @@ type curve25519Kex struct {
 const x25519KeySize = 32
 
 func (k curve25519Kex) run(t kexTransport, in *kexInput) (*kexResult, error) {
+	return runStarted(k, t, in)
+}
+
+func (k curve25519Kex) start(in *kexInput) ([]byte, kexRest, error) {
 	priv, err := x25519PrivateKey(k.name, in)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	qc := priv.PublicKey().Bytes()
-	if err := t.writePacket(wire.AppendKexECDHInit(nil, qc)); err != nil {
-		return nil, err
-	}
-	reply, err := readECDHReply(t, k.name)
-	if err != nil {
-		return nil, err
-	}
-	secret, err := x25519Shared(k.name, priv, reply.ServerPub)
-	if err != nil {
-		return nil, err
-	}
-	// RFC 8731 section 3.1: the 32 bytes are read as an unsigned
-	// big-endian number and encoded as an mpint.
-	K := wire.AppendMPIntBytes(nil, secret)
-	clear(secret)
+	rest := func(t kexTransport, in *kexInput) (*kexResult, error) {
+		reply, err := readECDHReply(t, k.name)
+		if err != nil {
+			return nil, err
+		}
+		secret, err := x25519Shared(k.name, priv, reply.ServerPub)
+		if err != nil {
+			return nil, err
+		}
+		// RFC 8731 section 3.1: the 32 bytes are read as an unsigned
+		// big-endian number and encoded as an mpint.
+		K := wire.AppendMPIntBytes(nil, secret)
+		clear(secret)
 
-	// RFC 5656 section 4: string Q_C, string Q_S, mpint K.
-	values := wire.AppendString(nil, qc)
-	values = wire.AppendString(values, reply.ServerPub)
-	values = append(values, K...)
-	return &kexResult{
-		H:         exchangeHash(crypto.SHA256, in, reply.HostKey, values),
-		K:         K,
-		HostKey:   reply.HostKey,
-		Signature: reply.Signature,
-		Hash:      crypto.SHA256,
-	}, nil
+		// RFC 5656 section 4: string Q_C, string Q_S, mpint K.
+		values := wire.AppendString(nil, qc)
+		values = wire.AppendString(values, reply.ServerPub)
+		values = append(values, K...)
+		return &kexResult{
+			H:         exchangeHash(crypto.SHA256, in, reply.HostKey, values),
+			K:         K,
+			HostKey:   reply.HostKey,
+			Signature: reply.Signature,
+			Hash:      crypto.SHA256,
+		}, nil
+	}
+	return wire.AppendKexECDHInit(nil, qc), rest, nil
 }
 
 // x25519PrivateKey builds an X25519 key from 32 bytes of in.rand.

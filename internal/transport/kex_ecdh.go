@@ -28,43 +28,47 @@ type ecdhKex struct {
 const maxScalarTries = 64
 
 func (k *ecdhKex) run(t kexTransport, in *kexInput) (*kexResult, error) {
+	return runStarted(k, t, in)
+}
+
+func (k *ecdhKex) start(in *kexInput) ([]byte, kexRest, error) {
 	priv, err := k.privateKey(in)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	qc := priv.PublicKey().Bytes()
-	if err := t.writePacket(wire.AppendKexECDHInit(nil, qc)); err != nil {
-		return nil, err
-	}
-	reply, err := readECDHReply(t, k.name)
-	if err != nil {
-		return nil, err
-	}
-	// NewPublicKey accepts only an uncompressed point on the curve: the
-	// identity, compressed points, points off the curve and wrong lengths
-	// are all refused (RFC 5656 section 4 requires the check).
-	pub, err := k.curve.NewPublicKey(reply.ServerPub)
-	if err != nil {
-		return nil, kexErrorf(k.name, err, "bad server public point")
-	}
-	secret, err := priv.ECDH(pub)
-	if err != nil {
-		return nil, kexErrorf(k.name, err, "ECDH with server public point")
-	}
-	K := wire.AppendMPIntBytes(nil, secret)
-	clear(secret)
+	rest := func(t kexTransport, in *kexInput) (*kexResult, error) {
+		reply, err := readECDHReply(t, k.name)
+		if err != nil {
+			return nil, err
+		}
+		// NewPublicKey accepts only an uncompressed point on the curve:
+		// the identity, compressed points, points off the curve and wrong
+		// lengths are all refused (RFC 5656 section 4 requires the check).
+		pub, err := k.curve.NewPublicKey(reply.ServerPub)
+		if err != nil {
+			return nil, kexErrorf(k.name, err, "bad server public point")
+		}
+		secret, err := priv.ECDH(pub)
+		if err != nil {
+			return nil, kexErrorf(k.name, err, "ECDH with server public point")
+		}
+		K := wire.AppendMPIntBytes(nil, secret)
+		clear(secret)
 
-	// string Q_C, string Q_S, mpint K.
-	values := wire.AppendString(nil, qc)
-	values = wire.AppendString(values, reply.ServerPub)
-	values = append(values, K...)
-	return &kexResult{
-		H:         exchangeHash(k.hash, in, reply.HostKey, values),
-		K:         K,
-		HostKey:   reply.HostKey,
-		Signature: reply.Signature,
-		Hash:      k.hash,
-	}, nil
+		// string Q_C, string Q_S, mpint K.
+		values := wire.AppendString(nil, qc)
+		values = wire.AppendString(values, reply.ServerPub)
+		values = append(values, K...)
+		return &kexResult{
+			H:         exchangeHash(k.hash, in, reply.HostKey, values),
+			K:         K,
+			HostKey:   reply.HostKey,
+			Signature: reply.Signature,
+			Hash:      k.hash,
+		}, nil
+	}
+	return wire.AppendKexECDHInit(nil, qc), rest, nil
 }
 
 // privateKey draws a scalar from in.rand by rejection sampling.

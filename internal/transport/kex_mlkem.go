@@ -19,70 +19,74 @@ type mlkem768x25519Kex struct{}
 
 const mlkem768x25519Name = "mlkem768x25519-sha256"
 
-func (mlkem768x25519Kex) run(t kexTransport, in *kexInput) (*kexResult, error) {
+func (k mlkem768x25519Kex) run(t kexTransport, in *kexInput) (*kexResult, error) {
+	return runStarted(k, t, in)
+}
+
+func (mlkem768x25519Kex) start(in *kexInput) ([]byte, kexRest, error) {
 	const name = mlkem768x25519Name
 	// The X25519 scalar is read first, then the ML-KEM seed: the order
 	// golang.org/x/crypto/ssh reads them in, so its client and ours give
 	// the same C_INIT from the same random stream.
 	xpriv, err := x25519PrivateKey(name, in)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	seed, err := kexRandom(name, in, mlkem.SeedSize)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dk, err := mlkem.NewDecapsulationKey768(seed)
 	clear(seed)
 	if err != nil {
-		return nil, kexErrorf(name, err, "building ML-KEM-768 key")
+		return nil, nil, kexErrorf(name, err, "building ML-KEM-768 key")
 	}
 	cInit := make([]byte, 0, mlkem.EncapsulationKeySize768+x25519KeySize)
 	cInit = append(cInit, dk.EncapsulationKey().Bytes()...)
 	cInit = append(cInit, xpriv.PublicKey().Bytes()...)
-	if err := t.writePacket(wire.AppendKexECDHInit(nil, cInit)); err != nil {
-		return nil, err
-	}
 
-	reply, err := readECDHReply(t, name)
-	if err != nil {
-		return nil, err
-	}
-	sReply := reply.ServerPub
-	if len(sReply) != mlkem.CiphertextSize768+x25519KeySize {
-		return nil, kexErrorf(name, nil, "server's S_REPLY is %d bytes, want %d",
-			len(sReply), mlkem.CiphertextSize768+x25519KeySize)
-	}
-	// Decapsulation never fails on a ciphertext of the right size: a bad
-	// one yields an implicit-rejection secret (FIPS 203), and the exchange
-	// then fails at the signature or the first MAC.
-	kemSecret, err := dk.Decapsulate(sReply[:mlkem.CiphertextSize768])
-	if err != nil {
-		return nil, kexErrorf(name, err, "bad ML-KEM ciphertext")
-	}
-	ecdhSecret, err := x25519Shared(name, xpriv, sReply[mlkem.CiphertextSize768:])
-	if err != nil {
+	rest := func(t kexTransport, in *kexInput) (*kexResult, error) {
+		reply, err := readECDHReply(t, name)
+		if err != nil {
+			return nil, err
+		}
+		sReply := reply.ServerPub
+		if len(sReply) != mlkem.CiphertextSize768+x25519KeySize {
+			return nil, kexErrorf(name, nil, "server's S_REPLY is %d bytes, want %d",
+				len(sReply), mlkem.CiphertextSize768+x25519KeySize)
+		}
+		// Decapsulation never fails on a ciphertext of the right size: a
+		// bad one yields an implicit-rejection secret (FIPS 203), and the
+		// exchange then fails at the signature or the first MAC.
+		kemSecret, err := dk.Decapsulate(sReply[:mlkem.CiphertextSize768])
+		if err != nil {
+			return nil, kexErrorf(name, err, "bad ML-KEM ciphertext")
+		}
+		ecdhSecret, err := x25519Shared(name, xpriv, sReply[mlkem.CiphertextSize768:])
+		if err != nil {
+			clear(kemSecret)
+			return nil, err
+		}
+		h := sha256.New()
+		h.Write(kemSecret)
+		h.Write(ecdhSecret)
 		clear(kemSecret)
-		return nil, err
-	}
-	h := sha256.New()
-	h.Write(kemSecret)
-	h.Write(ecdhSecret)
-	clear(kemSecret)
-	clear(ecdhSecret)
-	secret := h.Sum(nil)
-	K := wire.AppendString(nil, secret)
-	clear(secret)
+		clear(ecdhSecret)
+		secret := h.Sum(nil)
+		K := wire.AppendString(nil, secret)
+		clear(secret)
 
-	// string C_INIT, string S_REPLY, string K.
-	values := wire.AppendString(nil, cInit)
-	values = wire.AppendString(values, sReply)
-	values = append(values, K...)
-	return &kexResult{
-		H:         exchangeHash(crypto.SHA256, in, reply.HostKey, values),
-		K:         K,
-		HostKey:   reply.HostKey,
-		Signature: reply.Signature,
-		Hash:      crypto.SHA256,
-	}, nil
+		// string C_INIT, string S_REPLY, string K.
+		values := wire.AppendString(nil, cInit)
+		values = wire.AppendString(values, sReply)
+		values = append(values, K...)
+		return &kexResult{
+			H:         exchangeHash(crypto.SHA256, in, reply.HostKey, values),
+			K:         K,
+			HostKey:   reply.HostKey,
+			Signature: reply.Signature,
+			Hash:      crypto.SHA256,
+		}, nil
+	}
+	return wire.AppendKexECDHInit(nil, cInit), rest, nil
 }
