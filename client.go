@@ -294,7 +294,7 @@ func (c *Client) transportConfig(name string, opts *ConnectOptions) (*transport.
 		}
 	}
 	c.mu.Unlock()
-	cfg.HostKeyAlgorithms = transport.PreferHostKeyAlgorithms(cfg.HostKeyAlgorithms, known)
+	cfg.KnownHostKeyTypes = known
 	if opts.Timeout > 0 {
 		// paramiko's timeout bounds the negotiation too (start_client).
 		cfg.HandshakeTimeout = opts.Timeout

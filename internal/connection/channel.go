@@ -136,6 +136,11 @@ func (c *Conn) unregister(ch *Channel) {
 	c.mu.Lock()
 	if c.chans != nil && c.chans[ch.localID] == ch {
 		delete(c.chans, ch.localID)
+		if len(c.chans) == 0 {
+			// A map keeps its storage when emptied; an idle connection
+			// need not (an empty map is its header alone).
+			c.chans = make(map[uint32]*Channel)
+		}
 	}
 	c.mu.Unlock()
 }

@@ -31,6 +31,10 @@ type Config struct {
 	Ciphers           []string
 	MACs              []string
 	Compressions      []string
+	// KnownHostKeyTypes are the key types already known for the server
+	// (ssh.PublicKey.Type); every KEXINIT asks for them first (see
+	// PreferHostKeyAlgorithms).
+	KnownHostKeyTypes []string
 
 	// HostKeyCallback decides whether to trust the server's host key. It
 	// is called once, after the key's signature over the first exchange

@@ -336,6 +336,9 @@ func (c *Conn) handleExtInfo(p []byte) error {
 func (c *Conn) authenticatedNow() {
 	c.mu.Lock()
 	c.authenticated = true
+	// Only authentication asks for extensions (server-sig-algs,
+	// publickey-hostbound); an idle connection need not keep them.
+	c.extensions = nil
 	c.mu.Unlock()
 	c.extInfoState = extInfoNever
 	if c.in.compression == compressionDelayed && !c.in.compressing {
@@ -546,7 +549,8 @@ func (c *Conn) ServerVersion() string { return string(c.serverVersion) }
 func (c *Conn) ClientVersion() string { return string(c.clientVersion) }
 
 // Extension returns the value of the RFC 8308 extension name the server
-// sent in EXT_INFO, and whether it sent it.
+// sent in EXT_INFO, and whether it sent it. Extensions are kept until
+// authentication succeeds, the last time they are of use.
 func (c *Conn) Extension(name string) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

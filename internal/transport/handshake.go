@@ -151,7 +151,7 @@ func (c *Conn) awaitExtInfo() error {
 func (c *Conn) makeKexInit(first bool) (*wire.KexInit, error) {
 	m := &wire.KexInit{
 		KexAlgos:                slices.Clone(orDefault(c.cfg.KexAlgorithms, DefaultKexAlgorithms)),
-		HostKeyAlgos:            orDefault(c.cfg.HostKeyAlgorithms, DefaultHostKeyAlgorithms),
+		HostKeyAlgos:            PreferHostKeyAlgorithms(orDefault(c.cfg.HostKeyAlgorithms, DefaultHostKeyAlgorithms), c.cfg.KnownHostKeyTypes),
 		CiphersClientServer:     orDefault(c.cfg.Ciphers, DefaultCiphers),
 		CiphersServerClient:     orDefault(c.cfg.Ciphers, DefaultCiphers),
 		MACsClientServer:        orDefault(c.cfg.MACs, DefaultMACs),

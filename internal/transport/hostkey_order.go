@@ -13,11 +13,15 @@ import "slices"
 // knownKeyTypes are key types as ssh.PublicKey.Type returns them:
 // "ssh-rsa" selects rsa-sha2-512, rsa-sha2-256 and ssh-rsa;
 // "ssh-ed25519-cert-v01@openssh.com" selects certificate algorithms (for a
-// host with a known certificate authority).
+// host with a known certificate authority). With none known, prefs
+// itself is returned.
 func PreferHostKeyAlgorithms(prefs, knownKeyTypes []string) []string {
 	known := func(alg string) bool {
 		keyType, _ := hostKeyFormats(alg)
 		return slices.Contains(knownKeyTypes, keyType)
+	}
+	if len(knownKeyTypes) == 0 {
+		return prefs
 	}
 	out := make([]string, 0, len(prefs))
 	for _, a := range prefs {
