@@ -46,6 +46,7 @@ type settings struct {
 	Reps             int    `json:"reps"`
 	Reps50           int    `json:"reps_50ms,omitempty"`
 	Connects         int    `json:"connects"`
+	ConnectsLoopback int    `json:"connects_loopback,omitempty"`
 	Fanout           int    `json:"fanout"`
 	SFTPBytes        int64  `json:"sftp_bytes"`
 	CompressionBytes int64  `json:"compression_bytes"`
@@ -87,7 +88,7 @@ func newResults(cfg config, command string) *results {
 			LoadAvg: strings.TrimSpace(readFile("/proc/loadavg")),
 		},
 		Versions: versions(),
-		Settings: settings{TransferBytes: cfg.size, Window50ms: cfg.window.String(), Reps: cfg.reps, Reps50: cfg.reps50, Connects: cfg.connects,
+		Settings: settings{TransferBytes: cfg.size, Window50ms: cfg.window.String(), Reps: cfg.reps, Reps50: cfg.reps50, Connects: cfg.connects, ConnectsLoopback: cfg.connectsLoopback,
 			Fanout: cfg.fanout, SFTPBytes: cfg.sftpSize, CompressionBytes: cfg.compression},
 	}
 	return r
@@ -392,7 +393,11 @@ func (r *results) markdown() string {
 	if r.Settings.Reps50 > 1 {
 		fmt.Fprintf(&b, ", best of %d", r.Settings.Reps50)
 	}
-	fmt.Fprintf(&b, ". Connect: median of %d.\n", r.Settings.Connects)
+	fmt.Fprintf(&b, ". Connect: median of %d", r.Settings.Connects)
+	if n := r.Settings.ConnectsLoopback; n > 0 && n != r.Settings.Connects {
+		fmt.Fprintf(&b, " (on loopback, where the client's CPU is measured, of %d)", n)
+	}
+	b.WriteString(".\n")
 	return b.String()
 }
 

@@ -300,7 +300,7 @@ func (b *bench) connectAll(res *results, fail func(string, error)) {
 				n    int
 				dst  *connects
 			}
-			legs := []leg{{"loopback", d.addr, b.cfg.connects, &row.Loopback}, {"50ms", far, b.cfg.connects, &row.At50}}
+			legs := []leg{{"loopback", d.addr, b.cfg.connectsLoopback, &row.Loopback}, {"50ms", far, b.cfg.connects, &row.At50}}
 			if farther != "" {
 				row.At100 = &connects{}
 				legs = append(legs, leg{"100ms", farther, max(5, b.cfg.connects/2), row.At100})
