@@ -81,9 +81,9 @@ type Conn struct {
 	mu       sync.Mutex
 	chans    map[uint32]*Channel // by local id; nil once the loop ended
 	nextID   uint32
-	handlers map[string]func(*NewChannel)
-	waiters  []globalWaiter // global requests awaiting a reply, in order
-	bdpPing  bool           // a window-sizing ping is outstanding
+	handlers map[string]func(*NewChannel) // nil until one is set
+	waiters  []globalWaiter               // global requests awaiting a reply, in order
+	bdpPing  bool                         // a window-sizing ping is outstanding
 	closing  bool
 	err      error // why the loop ended
 
@@ -119,11 +119,10 @@ func NewWithConfig(t Transport, cfg Config) *Conn {
 
 func newConn(t Transport, cfg Config) *Conn {
 	return &Conn{
-		t:        t,
-		cfg:      cfg.withDefaults(),
-		chans:    make(map[uint32]*Channel),
-		handlers: make(map[string]func(*NewChannel)),
-		done:     make(chan struct{}),
+		t:     t,
+		cfg:   cfg.withDefaults(),
+		chans: make(map[uint32]*Channel),
+		done:  make(chan struct{}),
 	}
 }
 

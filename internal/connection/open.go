@@ -116,6 +116,9 @@ func (c *Conn) HandleChannelOpen(chanType string, h func(*NewChannel)) {
 		delete(c.handlers, chanType)
 		return
 	}
+	if c.handlers == nil {
+		c.handlers = make(map[string]func(*NewChannel))
+	}
 	c.handlers[chanType] = h
 }
 

@@ -501,6 +501,11 @@ func (c *Conn) verifyHostKey(alg string, res *kexResult, first bool) (ssh.Public
 	if err := c.cfg.HostKeyCallback(key); err != nil {
 		return nil, err
 	}
+	// Called once: a rekey compares the key itself. What the callback
+	// holds (the caller's client, context, names) need not live as long
+	// as the connection, nor the first exchange's guess memory.
+	c.cfg.HostKeyCallback = nil
+	c.cfg.KexGuesses, c.cfg.ServerName = nil, ""
 	return key, nil
 }
 
