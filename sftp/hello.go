@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/amiko-ssh/amiko/internal/wire"
 )
 
 // SFTP version 3 (draft-ietf-secsh-filexfer-02) message numbers used here.
@@ -92,7 +94,7 @@ func hello(rw io.ReadWriter) (version []byte, limits *serverLimits, err error) {
 		return version, nil, nil
 	}
 	req := binary.BigEndian.AppendUint32(nil, limitsID)
-	req = appendString(req, limitsExtension)
+	req = wire.AppendText(req, limitsExtension)
 	if _, err := rw.Write(appendPacket(nil, fxpExtended, req)); err != nil {
 		return nil, nil, err
 	}
@@ -112,11 +114,6 @@ func appendPacket(b []byte, typ byte, payload []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(1+len(payload)))
 	b = append(b, typ)
 	return append(b, payload...)
-}
-
-func appendString(b []byte, s string) []byte {
-	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
-	return append(b, s...)
 }
 
 // readPacket reads one SFTP packet, its length included.
@@ -144,78 +141,37 @@ func helloReadError(err error) error {
 	return err
 }
 
-// decoder reads SFTP's big-endian fields, remembering the first failure.
-type decoder struct {
-	b   []byte
-	err error
-}
-
-func (d *decoder) fail(what string) {
-	if d.err == nil {
-		d.err = &ProtocolError{Reason: "short " + what}
+// protocolError turns a decoding failure into a *ProtocolError.
+func protocolError(err error) error {
+	var pe *wire.ParseError
+	if errors.As(err, &pe) {
+		if pe.Field == "" {
+			return &ProtocolError{Reason: "malformed " + pe.Msg}
+		}
+		return &ProtocolError{Reason: fmt.Sprintf("malformed %s: bad %s", pe.Msg, pe.Field)}
 	}
-	d.b = nil
-}
-
-func (d *decoder) byte(what string) byte {
-	if len(d.b) < 1 {
-		d.fail(what)
-		return 0
-	}
-	v := d.b[0]
-	d.b = d.b[1:]
-	return v
-}
-
-func (d *decoder) uint32(what string) uint32 {
-	if len(d.b) < 4 {
-		d.fail(what)
-		return 0
-	}
-	v := binary.BigEndian.Uint32(d.b)
-	d.b = d.b[4:]
-	return v
-}
-
-func (d *decoder) uint64(what string) uint64 {
-	if len(d.b) < 8 {
-		d.fail(what)
-		return 0
-	}
-	v := binary.BigEndian.Uint64(d.b)
-	d.b = d.b[8:]
-	return v
-}
-
-func (d *decoder) string(what string) string {
-	n := d.uint32(what)
-	if d.err != nil || uint64(len(d.b)) < uint64(n) {
-		d.fail(what)
-		return ""
-	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
-	return s
+	return err
 }
 
 // parseVersion decodes an SSH_FXP_VERSION payload (type first): the
-// version and the extension pairs, the first of each name kept.
+// version and the extension pairs, the first of each name kept. SFTP's
+// fields are SSH's data types (RFC 4251), so wire.Reader reads them.
 func parseVersion(p []byte) (uint32, map[string]string, error) {
-	d := decoder{b: p}
-	if typ := d.byte("VERSION"); d.err == nil && typ != fxpVersion {
+	r := wire.NewReader("VERSION", p)
+	if typ := r.Byte("type"); r.Err() == nil && typ != fxpVersion {
 		return 0, nil, &ProtocolError{Reason: fmt.Sprintf("message %d instead of VERSION", typ)}
 	}
-	v := d.uint32("VERSION")
+	v := r.Uint32("version")
 	exts := make(map[string]string)
-	for d.err == nil && len(d.b) > 0 {
-		name := d.string("extension name")
-		data := d.string("extension data")
-		if _, dup := exts[name]; !dup && d.err == nil {
+	for r.Err() == nil && r.Len() > 0 {
+		name := r.Text("extension name")
+		data := r.Text("extension data")
+		if _, dup := exts[name]; !dup && r.Err() == nil {
 			exts[name] = data
 		}
 	}
-	if d.err != nil {
-		return 0, nil, d.err
+	if err := r.Err(); err != nil {
+		return 0, nil, protocolError(err)
 	}
 	return v, exts, nil
 }
@@ -224,11 +180,11 @@ func parseVersion(p []byte) (uint32, map[string]string, error) {
 // an EXTENDED_REPLY with four uint64s, or a STATUS, which means the
 // server has none to tell after all.
 func parseLimitsReply(p []byte) (*serverLimits, error) {
-	d := decoder{b: p}
-	typ := d.byte("limits reply")
-	id := d.uint32("limits reply")
-	if d.err != nil {
-		return nil, d.err
+	r := wire.NewReader("limits reply", p)
+	typ := r.Byte("type")
+	id := r.Uint32("id")
+	if err := r.Err(); err != nil {
+		return nil, protocolError(err)
 	}
 	if id != limitsID {
 		return nil, &ProtocolError{Reason: fmt.Sprintf("reply to request %d, want %d", id, limitsID)}
@@ -241,13 +197,13 @@ func parseLimitsReply(p []byte) (*serverLimits, error) {
 		return nil, &ProtocolError{Reason: fmt.Sprintf("message %d in reply to %s", typ, limitsExtension)}
 	}
 	l := &serverLimits{
-		packet:      d.uint64("limits reply"),
-		read:        d.uint64("limits reply"),
-		write:       d.uint64("limits reply"),
-		openHandles: d.uint64("limits reply"),
+		packet:      r.Uint64("max-packet-length"),
+		read:        r.Uint64("max-read-length"),
+		write:       r.Uint64("max-write-length"),
+		openHandles: r.Uint64("max-open-handles"),
 	}
-	if d.err != nil {
-		return nil, d.err
+	if err := r.Err(); err != nil {
+		return nil, protocolError(err)
 	}
 	return l, nil
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	pkgsftp "github.com/pkg/sftp"
+
+	"github.com/amiko-ssh/amiko/internal/wire"
 )
 
 // testPipe is a pipe over a server's standard input and output instead
@@ -203,7 +205,7 @@ func TestHelloErrors(t *testing.T) {
 	version := func(exts ...string) []byte {
 		b := []byte{0, 0, 0, 3}
 		for _, e := range exts {
-			b = appendString(b, e)
+			b = wire.AppendText(b, e)
 		}
 		return appendPacket(nil, fxpVersion, b)
 	}
@@ -246,7 +248,7 @@ func TestHelloErrors(t *testing.T) {
 }
 
 func FuzzParseVersion(f *testing.F) {
-	f.Add(append([]byte{fxpVersion, 0, 0, 0, 3}, appendString(appendString(nil, limitsExtension), "1")...))
+	f.Add(append([]byte{fxpVersion, 0, 0, 0, 3}, wire.AppendText(wire.AppendText(nil, limitsExtension), "1")...))
 	f.Add([]byte{fxpVersion, 0, 0, 0, 3, 0, 0, 0, 9})
 	f.Fuzz(func(t *testing.T, p []byte) {
 		v, exts, err := parseVersion(p)

@@ -26,6 +26,23 @@ func exchangeHash(hash crypto.Hash, in *kexInput, hostKey, values []byte) []byte
 	return h.Sum(nil)
 }
 
+// ecdhReplyResult is the result of the methods with RFC 5656's messages
+// (ECDH, curve25519, the hybrid post-quantum ones): H over string Q_C,
+// string Q_S and K, where K is already encoded as the method hashes it
+// (an mpint, or a string for the hybrids).
+func ecdhReplyResult(hash crypto.Hash, in *kexInput, reply *wire.KexECDHReply, clientPub, K []byte) *kexResult {
+	values := wire.AppendString(nil, clientPub)
+	values = wire.AppendString(values, reply.ServerPub)
+	values = append(values, K...)
+	return &kexResult{
+		H:         exchangeHash(hash, in, reply.HostKey, values),
+		K:         K,
+		HostKey:   reply.HostKey,
+		Signature: reply.Signature,
+		Hash:      hash,
+	}
+}
+
 // kexRandom reads n bytes of the client's ephemeral secret from in.rand
 // (crypto/rand when it is nil).
 func kexRandom(method string, in *kexInput, n int) ([]byte, error) {

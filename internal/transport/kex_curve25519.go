@@ -43,16 +43,7 @@ func (k curve25519Kex) start(in *kexInput) ([]byte, kexRest, error) {
 		clear(secret)
 
 		// RFC 5656 section 4: string Q_C, string Q_S, mpint K.
-		values := wire.AppendString(nil, qc)
-		values = wire.AppendString(values, reply.ServerPub)
-		values = append(values, K...)
-		return &kexResult{
-			H:         exchangeHash(crypto.SHA256, in, reply.HostKey, values),
-			K:         K,
-			HostKey:   reply.HostKey,
-			Signature: reply.Signature,
-			Hash:      crypto.SHA256,
-		}, nil
+		return ecdhReplyResult(crypto.SHA256, in, reply, qc, K), nil
 	}
 	return wire.AppendKexECDHInit(nil, qc), rest, nil
 }

@@ -55,18 +55,7 @@ func (k *ecdhKex) start(in *kexInput) ([]byte, kexRest, error) {
 		}
 		K := wire.AppendMPIntBytes(nil, secret)
 		clear(secret)
-
-		// string Q_C, string Q_S, mpint K.
-		values := wire.AppendString(nil, qc)
-		values = wire.AppendString(values, reply.ServerPub)
-		values = append(values, K...)
-		return &kexResult{
-			H:         exchangeHash(k.hash, in, reply.HostKey, values),
-			K:         K,
-			HostKey:   reply.HostKey,
-			Signature: reply.Signature,
-			Hash:      k.hash,
-		}, nil
+		return ecdhReplyResult(k.hash, in, reply, qc, K), nil
 	}
 	return wire.AppendKexECDHInit(nil, qc), rest, nil
 }

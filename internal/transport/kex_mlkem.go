@@ -77,16 +77,7 @@ func (mlkem768x25519Kex) start(in *kexInput) ([]byte, kexRest, error) {
 		clear(secret)
 
 		// string C_INIT, string S_REPLY, string K.
-		values := wire.AppendString(nil, cInit)
-		values = wire.AppendString(values, sReply)
-		values = append(values, K...)
-		return &kexResult{
-			H:         exchangeHash(crypto.SHA256, in, reply.HostKey, values),
-			K:         K,
-			HostKey:   reply.HostKey,
-			Signature: reply.Signature,
-			Hash:      crypto.SHA256,
-		}, nil
+		return ecdhReplyResult(crypto.SHA256, in, reply, cInit, K), nil
 	}
 	return wire.AppendKexECDHInit(nil, cInit), rest, nil
 }

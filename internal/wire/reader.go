@@ -80,6 +80,17 @@ func (r *Reader) Uint32(field string) uint32 {
 	return v
 }
 
+// Uint64 reads a big-endian uint64.
+func (r *Reader) Uint64(field string) uint64 {
+	if len(r.b) < 8 {
+		r.fail(field)
+		return 0
+	}
+	v := binary.BigEndian.Uint64(r.b)
+	r.b = r.b[8:]
+	return v
+}
+
 // Bytes reads n raw bytes.
 func (r *Reader) Bytes(field string, n int) []byte {
 	if n < 0 || len(r.b) < n {

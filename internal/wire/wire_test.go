@@ -2,6 +2,7 @@ package wire_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"math/big"
@@ -54,6 +55,7 @@ func TestWireReaderReadsTypes(t *testing.T) {
 	b = append(b, 2) // any non-zero byte is true
 	b = wire.AppendBool(b, false)
 	b = wire.AppendUint32(b, 0xdeadbeef)
+	b = binary.BigEndian.AppendUint64(b, 0x0123456789abcdef)
 	b = wire.AppendString(b, []byte("str\x00ing"))
 	b = wire.AppendText(b, "text")
 	b = wire.AppendNameList(b, []string{"a", "bc", "def@example.com"})
@@ -70,6 +72,9 @@ func TestWireReaderReadsTypes(t *testing.T) {
 	}
 	if got := r.Uint32("uint32"); got != 0xdeadbeef {
 		t.Errorf("Uint32 = %#x", got)
+	}
+	if got := r.Uint64("uint64"); got != 0x0123456789abcdef {
+		t.Errorf("Uint64 = %#x", got)
 	}
 	if got := r.String("string"); string(got) != "str\x00ing" {
 		t.Errorf("String = %q", got)
@@ -188,6 +193,7 @@ func TestWireReaderShortInput(t *testing.T) {
 		{"Byte", nil, func(r *wire.Reader) { r.Byte("f") }},
 		{"Bool", nil, func(r *wire.Reader) { r.Bool("f") }},
 		{"Uint32", []byte{1, 2, 3}, func(r *wire.Reader) { r.Uint32("f") }},
+		{"Uint64", []byte{1, 2, 3, 4, 5, 6, 7}, func(r *wire.Reader) { r.Uint64("f") }},
 		{"Bytes", []byte{1, 2, 3}, func(r *wire.Reader) { r.Bytes("f", 4) }},
 		{"Bytes negative", []byte{1, 2, 3}, func(r *wire.Reader) { r.Bytes("f", -1) }},
 		{"String length", []byte{0, 0, 0}, func(r *wire.Reader) { r.String("f") }},
