@@ -143,10 +143,11 @@ func (p *pipe) dropInit(b []byte) (int, error) {
 		if len(p.initHdr) < 5 {
 			return n, nil
 		}
-		if p.initHdr[4] != fxpInit {
-			return 0, fmt.Errorf("sftp: pkg/sftp began with message %d, not INIT", p.initHdr[4])
+		length := binary.BigEndian.Uint32(p.initHdr)
+		if p.initHdr[4] != fxpInit || length < 5 {
+			return 0, fmt.Errorf("sftp: pkg/sftp began with message %d of %d bytes, not INIT", p.initHdr[4], length)
 		}
-		p.swallow = int(binary.BigEndian.Uint32(p.initHdr)) - 1
+		p.swallow = int(length) - 1
 		p.initHdr = nil
 	}
 	skip := min(p.swallow, len(b))
