@@ -7,6 +7,7 @@
 // Everything after that is pkg/sftp's API: Open, Create, Stat, ReadDir,
 // Rename, Remove, Walk and the rest. Errors for missing files and
 // permissions match os.ErrNotExist and os.ErrPermission with errors.Is.
+// A server that breaks SFTP's version exchange gives a *ProtocolError.
 //
 // SFTP lives in its own package so that programs that only run commands
 // do not link pkg/sftp.
