@@ -27,8 +27,11 @@ type transfer struct {
 	ClientCPU float64 `json:"client_cpu"`
 	// ServerCPU is sshd's CPU for the transfer, as a share of Seconds:
 	// its whole connection minus the command it ran (head, the sink, the
-	// shell) and minus what a connection running `true` cost it. Zero
-	// where not measured (time-boxed runs cut the connection).
+	// shell) and minus what a connection running `true` cost it. A
+	// time-boxed download, whose connection is cut, reads the
+	// connection's cgroup at its first byte and when it is cut instead:
+	// sshd and `head` together over the window. Zero where not measured
+	// (time-boxed uploads).
 	ServerCPU float64 `json:"server_cpu,omitempty"`
 	// MachineCPU is the share of all the machine's cores that were busy
 	// meanwhile (/proc/stat), whoever used them: near 1.0 means the
@@ -105,6 +108,7 @@ func (b *bench) download(s runSpec) (transfer, error) {
 	var res transfer
 	var first, last time.Time
 	var busy cpuTicks
+	var serverAtFirst time.Duration
 	buf := make([]byte, 1<<20)
 	for {
 		n, err := r.Read(buf)
@@ -113,11 +117,15 @@ func (b *bench) download(s runSpec) (transfer, error) {
 			if res.Bytes == 0 {
 				first = now
 				busy = readCPUTicks()
+				serverAtFirst = s.srv.usageOrZero()
 			}
 			res.Bytes += int64(n)
 			last = now
 		}
 		if s.window > 0 && res.Bytes > 0 && now.Sub(first) >= s.window {
+			if u := s.srv.usageOrZero(); serverAtFirst > 0 && u > serverAtFirst {
+				res.ServerCPU = (u - serverAtFirst).Seconds() / now.Sub(first).Seconds()
+			}
 			cmd.Process.Kill()
 			break
 		}
