@@ -143,19 +143,6 @@ func (s *sshd) mark() (cpuMark, error) {
 	return cpuMark(u), err
 }
 
-// usageOrZero is the CPU that every connection's processes took so far,
-// or zero where it is not measured.
-func (s *sshd) usageOrZero() time.Duration {
-	if s.cg == nil {
-		return 0
-	}
-	u, err := s.cg.usage()
-	if err != nil {
-		return 0
-	}
-	return u
-}
-
 // cpuSince waits, up to timeout, for every process of the connection
 // started after m to end, and returns the CPU they took.
 func (s *sshd) cpuSince(m cpuMark, timeout time.Duration) (time.Duration, error) {

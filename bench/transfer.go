@@ -108,7 +108,8 @@ func (b *bench) download(s runSpec) (transfer, error) {
 	var res transfer
 	var first, last time.Time
 	var busy cpuTicks
-	var serverAtFirst time.Duration
+	var serverAtFirst cpuMark
+	var serverErr error
 	buf := make([]byte, 1<<20)
 	for {
 		n, err := r.Read(buf)
@@ -117,14 +118,14 @@ func (b *bench) download(s runSpec) (transfer, error) {
 			if res.Bytes == 0 {
 				first = now
 				busy = readCPUTicks()
-				serverAtFirst = s.srv.usageOrZero()
+				serverAtFirst, serverErr = s.srv.mark()
 			}
 			res.Bytes += int64(n)
 			last = now
 		}
 		if s.window > 0 && res.Bytes > 0 && now.Sub(first) >= s.window {
-			if u := s.srv.usageOrZero(); serverAtFirst > 0 && u > serverAtFirst {
-				res.ServerCPU = (u - serverAtFirst).Seconds() / now.Sub(first).Seconds()
+			if atCut, err := s.srv.mark(); serverErr == nil && err == nil {
+				res.ServerCPU = time.Duration(atCut-serverAtFirst).Seconds() / now.Sub(first).Seconds()
 			}
 			cmd.Process.Kill()
 			break

@@ -419,6 +419,8 @@ func (c *Conn) writePacketsLocked(prefix, payload, second []byte) error {
 		if c.out.compressing {
 			var err error
 			if c.deflateBuf, err = c.deflater.Deflate(c.deflateBuf[:0], p); err != nil {
+				*bp = b[:0]
+				writeBuffers.Put(bp)
 				return c.failWriteLocked(err)
 			}
 			p = c.deflateBuf
