@@ -98,6 +98,7 @@ func main() {
 	onlyPeers := flag.String("peers", "", "comma-separated clients to measure: amiko,openssh,xssh,paramiko (default: all)")
 	reps := flag.Int("reps", 0, "loopback transfers per figure, overriding the mode's")
 	size := flag.Int64("size", 0, "bytes per loopback transfer, overriding the mode's")
+	reps50 := flag.Int("reps50", 0, "transfers per figure at 50 ms RTT, overriding the mode's")
 	flag.Parse()
 
 	// The machine may be shared: a higher priority keeps other work from
@@ -126,6 +127,9 @@ func main() {
 	}
 	if *size > 0 {
 		cfg.size = *size
+	}
+	if *reps50 > 0 {
+		cfg.reps50 = *reps50
 	}
 	if *bin == "" {
 		self, err := os.Executable()

@@ -16,4 +16,10 @@
 // is most of the window, the way gRPC estimates the bandwidth-delay
 // product. And window is handed back to the peer only as the application
 // consumes data, so a channel never buffers more than it granted.
+//
+// Channels accept data messages of up to 128 KiB, four times OpenSSH's
+// 32 KiB: OpenSSH's sshd reads a command's output 32 KiB at a time and
+// sends one packet per turn of its loop, so only packets larger than
+// its reads let it drain what it buffered while it could not send, and
+// the cost of that buffer grows with the square of its size (conn.go).
 package connection

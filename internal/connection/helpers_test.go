@@ -30,6 +30,13 @@ func scaled(n, div int) int {
 // authenticates and starts the connection protocol.
 func dial(t *testing.T, s *sshtest.Server, addr string, cfg Config) *Conn {
 	t.Helper()
+	return dialWrapped(t, s, addr, cfg, nil)
+}
+
+// dialWrapped is dial with the connection protocol running over
+// wrap(transport), when wrap is not nil.
+func dialWrapped(t *testing.T, s *sshtest.Server, addr string, cfg Config, wrap func(Transport) Transport) *Conn {
+	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +56,11 @@ func dial(t *testing.T, s *sshtest.Server, addr string, cfg Config) *Conn {
 		tc.Close()
 		t.Fatal(err)
 	}
-	c := NewWithConfig(tc, cfg)
+	var tr Transport = tc
+	if wrap != nil {
+		tr = wrap(tc)
+	}
+	c := NewWithConfig(tr, cfg)
 	t.Cleanup(func() { c.Close() })
 	return c
 }

@@ -45,10 +45,12 @@ type readTarget interface {
 
 // Initial and maximum sizes of the read buffer. It starts small so that a
 // connection that sends little costs little, and grows to hold the
-// largest packet seen.
+// largest packet seen; in bulk it holds two of the largest channel data
+// packets the connection layer accepts (128 KiB), so that reads are not
+// one packet each.
 const (
 	initialReadBuffer = 4 << 10
-	bulkReadBuffer    = 128 << 10
+	bulkReadBuffer    = 256 << 10
 )
 
 // Pools of read buffers of the two usual sizes, shared by connections.
