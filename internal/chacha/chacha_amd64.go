@@ -1,0 +1,15 @@
+//go:build amd64 && !purego
+
+package chacha
+
+import "golang.org/x/sys/cpu"
+
+// Accelerated reports whether XORKeyStream runs the AVX-512 assembly.
+var Accelerated = cpu.X86.HasAVX512F
+
+// xorChunks XORs chunks*1024 bytes of src with the keystream of state
+// (RFC 8439 layout: constants, key, 32-bit counter, nonce) into dst, and
+// advances state[12] by 16 per chunk.
+//
+//go:noescape
+func xorChunks(dst, src *byte, chunks int, state *[16]uint32)
