@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"slices"
 
+	"github.com/amiko-ssh/amiko/internal/chacha"
 	"golang.org/x/crypto/chacha20"
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/crypto/poly1305" //lint:ignore SA1019 OpenSSH's construction needs raw Poly1305; the AEAD's tag is not what it sends
@@ -15,15 +16,17 @@ import (
 // the Poly1305 key from block 0; K_1 (the second half) encrypts the
 // 4-byte length with block 0. The nonce is the sequence number.
 //
-// Speed: x/crypto's standalone chacha20 has no amd64 assembly, but its
-// chacha20poly1305 AEAD does, and the AEAD's Seal encrypts from block
-// counter 1 with a 96-bit nonce whose first 4 bytes are zero: exactly
-// OpenSSH's 64-bit-counter, 64-bit-nonce keystream. So the payload is
-// XORed with the keystream through Seal (its own Poly1305 tag over the
-// data is computed and thrown away), and only the two block-0 uses go
-// through the generic chacha20, which stays on the stack.
+// Speed: the body is XORed with K_2's keystream from block counter 1 by
+// internal/chacha's AVX-512 assembly where the machine has it. Elsewhere
+// it goes through x/crypto's chacha20poly1305 AEAD, whose Seal encrypts
+// from block counter 1 with a 96-bit nonce whose first 4 bytes are zero
+// (exactly OpenSSH's 64-bit-counter, 64-bit-nonce keystream) in
+// assembly, though it also computes a Poly1305 tag over the data that is
+// thrown away; x/crypto's standalone chacha20 has no amd64 assembly. The
+// two block-0 uses go through the generic chacha20, on the stack.
 type chachaCipher struct {
 	mainKey, lengthKey [32]byte
+	body               *chacha.Cipher // nil where the AEAD route is taken
 	aead               interface {
 		Seal(dst, nonce, plaintext, additionalData []byte) []byte
 	}
@@ -38,6 +41,10 @@ func newChaCha20Poly1305(key, _ []byte, _ *macMode, _ []byte) (packetCipher, err
 	c := new(chachaCipher)
 	copy(c.mainKey[:], key[:32])
 	copy(c.lengthKey[:], key[32:64])
+	if chacha.Accelerated {
+		c.body = chacha.New(&c.mainKey)
+		return c, nil
+	}
 	aead, err := chacha20poly1305.New(c.mainKey[:])
 	if err != nil {
 		return nil, err
@@ -51,6 +58,17 @@ func newChaCha20Poly1305(key, _ []byte, _ *macMode, _ []byte) (packetCipher, err
 func (c *chachaCipher) setNonce(seq uint32) *[12]byte {
 	binary.BigEndian.PutUint64(c.nonce[4:], uint64(seq))
 	return &c.nonce
+}
+
+// xorBody en- or decrypts body in place with K_2's keystream from block
+// counter 1. With the AEAD route, body must have room for a 16-byte tag
+// after its length, which the AEAD overwrites.
+func (c *chachaCipher) xorBody(body []byte, nonce *[12]byte) {
+	if c.body != nil {
+		c.body.XORKeyStream(body, body, nonce, 1)
+		return
+	}
+	c.aead.Seal(body[:0], nonce[:], body, nil)
 }
 
 // polyKey returns the Poly1305 key for seq: block 0 of K_2.
@@ -90,10 +108,10 @@ func (c *chachaCipher) open(seq uint32, r *packetReader) ([]byte, error) {
 	if !poly1305.Verify(&tag, pkt[:4+length], &polyKey) {
 		return nil, errMAC
 	}
-	// Decrypt in place. Seal writes a tag after the data; the packet's own
-	// tag is there, already verified, so it may be overwritten.
+	// Decrypt in place. The AEAD route writes a tag after the data; the
+	// packet's own tag is there, already verified, so it may be overwritten.
 	body := pkt[4 : 4+length : total]
-	c.aead.Seal(body[:0], nonce[:], body, nil)
+	c.xorBody(body, nonce)
 	r.discard(total)
 	return payloadOf(body)
 }
@@ -106,7 +124,7 @@ func (c *chachaCipher) seal(seq uint32, dst, payload []byte, pad *padding) []byt
 	pkt := dst[start:]
 	c.xorLength(pkt, pkt, nonce)
 	body := pkt[4:]
-	c.aead.Seal(body[:0], nonce[:], body, nil) // overwrites the space for our tag with its own, unused
+	c.xorBody(body, nonce) // the AEAD route overwrites the space for our tag with its own, unused
 	polyKey := c.polyKey(nonce)
 	var tag [chachaTagSize]byte
 	poly1305.Sum(&tag, pkt, &polyKey)

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/amiko-ssh/amiko/internal/chacha"
 	"golang.org/x/crypto/chacha20"
 	"golang.org/x/crypto/poly1305" //lint:ignore SA1019 the reference construction needs raw Poly1305
 )
@@ -155,26 +156,53 @@ func referenceChaChaSeal(key []byte, seq uint32, plain []byte) []byte {
 	return append(out, tag[:]...)
 }
 
-func TestChaChaMatchesReference(t *testing.T) {
-	key := make([]byte, 64)
-	rand.Read(key)
-	c, err := newChaCha20Poly1305(key, nil, nil, nil)
-	if err != nil {
-		t.Fatal(err)
+// chachaRoutes runs f with each way chachaCipher can get its keystream:
+// internal/chacha's assembly (where this machine has AVX-512F) and the
+// AEAD route.
+func chachaRoutes(t *testing.T, f func(t *testing.T)) {
+	saved := chacha.Accelerated
+	defer func() { chacha.Accelerated = saved }()
+	if saved {
+		t.Run("asm", f)
+	} else {
+		t.Log("no AVX-512F here: the assembly route is not tested")
 	}
-	for _, n := range []int{1, 7, 64, 100, 4096, 70000} {
-		for _, seq := range []uint32{0, 1, 0xffffffff} {
-			payload := make([]byte, n)
-			rand.Read(payload)
-			// Same padding bytes for both: seal with a fixed seed, then
-			// recover the plaintext packet by the reference's own means.
-			pkt := c.seal(seq, nil, payload, newPadding([32]byte{9}))
-			plain := appendPacket(nil, payload, 8, 4, newPadding([32]byte{9}))
-			if want := referenceChaChaSeal(key, seq, plain); !bytes.Equal(pkt, want) {
-				t.Fatalf("n=%d seq=%d: sealed packet differs from the reference", n, seq)
+	chacha.Accelerated = false
+	t.Run("aead", f)
+}
+
+func TestChaChaMatchesReference(t *testing.T) {
+	chachaRoutes(t, func(t *testing.T) {
+		key := make([]byte, 64)
+		rand.Read(key)
+		c, err := newChaCha20Poly1305(key, nil, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{1, 7, 64, 100, 1000, 1017, 4096, 70000, maxPayloadOut} {
+			for _, seq := range []uint32{0, 1, 0xffffffff} {
+				payload := make([]byte, n)
+				rand.Read(payload)
+				// Same padding bytes for both: seal with a fixed seed, then
+				// recover the plaintext packet by the reference's own means.
+				pkt := c.seal(seq, nil, payload, newPadding([32]byte{9}))
+				plain := appendPacket(nil, payload, 8, 4, newPadding([32]byte{9}))
+				want := referenceChaChaSeal(key, seq, plain)
+				if !bytes.Equal(pkt, want) {
+					t.Fatalf("n=%d seq=%d: sealed packet differs from the reference", n, seq)
+				}
+				got, err := c.open(seq, newPacketReader(bytes.NewReader(want)))
+				if err != nil || !bytes.Equal(got, payload) {
+					t.Fatalf("n=%d seq=%d: opening the reference's packet: %v", n, seq, err)
+				}
 			}
 		}
-	}
+		if !raceEnabled {
+			if allocs := packetAllocs(t, "chacha20-poly1305@openssh.com", "", 32768); allocs != 0 {
+				t.Errorf("%.1f allocations per packet", allocs)
+			}
+		}
+	})
 }
 
 // TestPacketPathAllocatesNothing: in steady state sealing and opening a
