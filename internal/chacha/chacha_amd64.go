@@ -13,3 +13,13 @@ var Accelerated = cpu.X86.HasAVX512F
 //
 //go:noescape
 func xorChunks(dst, src *byte, chunks int, state *[16]uint32)
+
+// PolyAccelerated reports whether Sum and Verify run the AVX-512 IFMA
+// assembly for long messages.
+var PolyAccelerated = cpu.X86.HasAVX512F && cpu.X86.HasAVX512IFMA
+
+// polyGroups runs the eight Poly1305 accumulators over groups*128 bytes
+// of msg (groups > 0) and leaves their limbs in acc; see poly1305.go.
+//
+//go:noescape
+func polyGroups(acc *[3][8]uint64, msg *byte, groups int, key *vectorKey)

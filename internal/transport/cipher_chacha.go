@@ -7,7 +7,6 @@ import (
 	"github.com/amiko-ssh/amiko/internal/chacha"
 	"golang.org/x/crypto/chacha20"
 	"golang.org/x/crypto/chacha20poly1305"
-	"golang.org/x/crypto/poly1305" //lint:ignore SA1019 OpenSSH's construction needs raw Poly1305; the AEAD's tag is not what it sends
 )
 
 // chachaCipher is chacha20-poly1305@openssh.com (OpenSSH's
@@ -23,7 +22,9 @@ import (
 // (exactly OpenSSH's 64-bit-counter, 64-bit-nonce keystream) in
 // assembly, though it also computes a Poly1305 tag over the data that is
 // thrown away; x/crypto's standalone chacha20 has no amd64 assembly. The
-// two block-0 uses go through the generic chacha20, on the stack.
+// two block-0 uses go through the generic chacha20, on the stack. The
+// Poly1305 of long packets is internal/chacha's AVX-512 IFMA code where
+// the machine has it (3.5x x/crypto's), x/crypto's elsewhere.
 type chachaCipher struct {
 	mainKey, lengthKey [32]byte
 	body               *chacha.Cipher // nil where the AEAD route is taken
@@ -35,7 +36,7 @@ type chachaCipher struct {
 	nonce [12]byte
 }
 
-const chachaTagSize = poly1305.TagSize
+const chachaTagSize = 16 // Poly1305's
 
 func newChaCha20Poly1305(key, _ []byte, _ *macMode, _ []byte) (packetCipher, error) {
 	c := new(chachaCipher)
@@ -105,7 +106,7 @@ func (c *chachaCipher) open(seq uint32, r *packetReader) ([]byte, error) {
 	polyKey := c.polyKey(nonce)
 	var tag [chachaTagSize]byte
 	copy(tag[:], pkt[4+length:])
-	if !poly1305.Verify(&tag, pkt[:4+length], &polyKey) {
+	if !chacha.Verify(&tag, pkt[:4+length], &polyKey) {
 		return nil, errMAC
 	}
 	// Decrypt in place. The AEAD route writes a tag after the data; the
@@ -127,6 +128,6 @@ func (c *chachaCipher) seal(seq uint32, dst, payload []byte, pad *padding) []byt
 	c.xorBody(body, nonce) // the AEAD route overwrites the space for our tag with its own, unused
 	polyKey := c.polyKey(nonce)
 	var tag [chachaTagSize]byte
-	poly1305.Sum(&tag, pkt, &polyKey)
+	chacha.Sum(&tag, pkt, &polyKey)
 	return append(dst, tag[:]...)
 }

@@ -156,18 +156,18 @@ func referenceChaChaSeal(key []byte, seq uint32, plain []byte) []byte {
 	return append(out, tag[:]...)
 }
 
-// chachaRoutes runs f with each way chachaCipher can get its keystream:
-// internal/chacha's assembly (where this machine has AVX-512F) and the
-// AEAD route.
+// chachaRoutes runs f with internal/chacha's assembly (where this machine
+// has AVX-512) and with the routes taken elsewhere: the keystream through
+// x/crypto's AEAD and x/crypto's Poly1305.
 func chachaRoutes(t *testing.T, f func(t *testing.T)) {
-	saved := chacha.Accelerated
-	defer func() { chacha.Accelerated = saved }()
-	if saved {
+	saved, savedPoly := chacha.Accelerated, chacha.PolyAccelerated
+	defer func() { chacha.Accelerated, chacha.PolyAccelerated = saved, savedPoly }()
+	if saved || savedPoly {
 		t.Run("asm", f)
 	} else {
-		t.Log("no AVX-512F here: the assembly route is not tested")
+		t.Log("no AVX-512 here: the assembly route is not tested")
 	}
-	chacha.Accelerated = false
+	chacha.Accelerated, chacha.PolyAccelerated = false, false
 	t.Run("aead", f)
 }
 
