@@ -134,6 +134,28 @@ func TestWindowGrows(t *testing.T) {
 	c.Close()
 }
 
+// TestLoopbackDownloadSendsFewPings: where the window does not limit the
+// peer, window-sizing measurements are spaced out rather than sent with
+// nearly every window adjust (a thousand for 256 MiB before).
+func TestLoopbackDownloadSendsFewPings(t *testing.T) {
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	c := dial(t, s, s.Addr, Config{})
+	n := scaled(256<<20, 8)
+	ch := startExec(t, c, fmt.Sprintf("head -c %d /dev/zero", n))
+	if got, err := io.Copy(io.Discard, ch); err != nil || got != int64(n) {
+		t.Fatalf("read %d of %d bytes: %v", got, n, err)
+	}
+	ch.mu.Lock()
+	pings, window := ch.pings, ch.window
+	ch.mu.Unlock()
+	t.Logf("%d MiB: %d measurements, window %d KiB", n>>20, pings, window>>10)
+	if limit := 4 + n/int(window); pings > limit {
+		t.Fatalf("%d measurements for %d MiB, want at most %d", pings, n>>20, limit)
+	}
+	ch.Close()
+	c.Close()
+}
+
 // TestWindowCap: a configured MaxWindow is respected; a fixed window
 // (MaxWindow below InitialWindow) does not grow.
 func TestWindowCap(t *testing.T) {

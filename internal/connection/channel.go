@@ -60,6 +60,9 @@ type Channel struct {
 	pingSent       time.Time
 	bestRate       float64 // the highest bytes per second a measurement saw
 	grew           bool    // the window grew: grant it at the next Read
+	flatSamples    uint    // measurements in a row that did not grow the window
+	pingHold       uint64  // bytes to consume before the next measurement
+	pings          int     // measurements started, for tests
 
 	// Sending.
 	remoteWindow uint32
@@ -328,9 +331,11 @@ func (ch *Channel) takeAdjustLocked() (uint32, bool) {
 	n := ch.consumed
 	ch.consumed = 0
 	ch.grew = false
+	ch.pingHold -= min(ch.pingHold, uint64(n))
 	ping := false
-	if !ch.sampling && ch.window < ch.maxWindow && ch.stdout.len()+ch.stderr.len() < int(ch.window/4) {
+	if !ch.sampling && ch.pingHold == 0 && ch.window < ch.maxWindow && ch.stdout.len()+ch.stderr.len() < int(ch.window/4) {
 		ping = true
+		ch.pings++
 		ch.sampling = true
 		ch.sample = 0
 		ch.pingGrant = ch.granted
@@ -385,19 +390,38 @@ func (ch *Channel) pingReply(now time.Time) {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	ch.sampling = false
-	if ch.sample == 0 || ch.sample < ch.pingGrant/8*7 || ch.window >= ch.maxWindow || ch.closeSent || ch.closeRcvd || ch.err != nil {
+	if ch.window >= ch.maxWindow || ch.closeSent || ch.closeRcvd || ch.err != nil {
+		return
+	}
+	if ch.sample == 0 || ch.sample < ch.pingGrant/8*7 {
+		ch.holdPingsLocked()
 		return
 	}
 	rate := float64(ch.sample) / max(now.Sub(ch.pingSent).Seconds(), 1e-6)
 	if rate < ch.bestRate*rateGain {
 		ch.bestRate = max(ch.bestRate, rate)
+		ch.holdPingsLocked()
 		return
 	}
 	ch.bestRate = rate
+	ch.flatSamples = 0
 	w := min(ch.window*2, ch.maxWindow)
 	ch.consumed += w - ch.window
 	ch.window = w
 	ch.grew = true
+}
+
+// holdPingsLocked spaces out the measurements after one that did not grow
+// the window: the next waits until the application consumed one window,
+// then two, four and at most eight after further such measurements in a
+// row. On loopback, where the window never limits, a ping went out with
+// nearly every window adjust, about 3,000 per GiB, each a packet each way
+// for both sides to seal, open and write; spaced out, a few dozen. A
+// measurement that grows the window ends the spacing, so growth to the
+// bandwidth-delay product goes at one doubling per round trip as before.
+func (ch *Channel) holdPingsLocked() {
+	ch.pingHold = uint64(ch.window) << min(ch.flatSamples, 3)
+	ch.flatSamples++
 }
 
 // rateGain is how much faster than the best measurement so far the peer

@@ -42,3 +42,53 @@ func TestWindowGrowsOnlyWhenTheRateRises(t *testing.T) {
 		}
 	}
 }
+
+// TestFlatMeasurementsSpaceOutPings: after a measurement that did not
+// grow the window the next waits until one window was consumed, then two,
+// four, and at most eight; one that grows the window ends the spacing.
+func TestFlatMeasurementsSpaceOutPings(t *testing.T) {
+	c := newConn(newFake(), Config{})
+	defer c.shutdown(ErrClosed)
+	ch := c.newChannel("session")
+	const mib = 1 << 20
+	t0 := time.Now()
+	// consumeUntilPing gives back window in eighths, as reads do, until a
+	// measurement starts, and returns how much was consumed before it.
+	consumeUntilPing := func() uint32 {
+		var total uint32
+		for range 1000 {
+			ch.consumed += ch.window / adjustFraction
+			total += ch.window / adjustFraction
+			if _, ping := ch.takeAdjustLocked(); ping {
+				return total
+			}
+		}
+		t.Fatal("no measurement")
+		return 0
+	}
+	answer := func(sample uint32, rtt time.Duration) {
+		ch.sample = sample
+		ch.pingReply(t0.Add(rtt))
+		t0 = t0.Add(time.Second)
+		ch.pingSent = t0
+	}
+	ch.pingSent = t0
+	if got := consumeUntilPing(); got != ch.window/adjustFraction {
+		t.Fatalf("first measurement after %d bytes, want at the first adjust", got)
+	}
+	answer(mib, 50*time.Millisecond) // not a full window: flat
+	for _, windows := range []uint32{1, 2, 4, 8, 8} {
+		if got, want := consumeUntilPing(), windows*ch.window; got != want {
+			t.Fatalf("after a flat measurement: next after %d MiB consumed, want %d MiB", got/mib, want/mib)
+		}
+		answer(mib, 50*time.Millisecond)
+	}
+	consumeUntilPing()
+	answer(ch.pingGrant, time.Millisecond) // full and fast: grows
+	if ch.window != 4*mib {
+		t.Fatalf("window %d MiB, want 4", ch.window/mib)
+	}
+	if got := consumeUntilPing(); got != ch.window/adjustFraction {
+		t.Fatalf("after growth: next measurement after %d bytes, want at the next adjust", got)
+	}
+}
