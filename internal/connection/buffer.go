@@ -1,5 +1,7 @@
 package connection
 
+import "sync"
+
 // ring is a byte queue: what arrives for one stream of a channel and
 // the application has not read yet. It grows by doubling as data needs
 // it and then is reused, so steady streaming allocates nothing. Its size
@@ -10,6 +12,13 @@ type ring struct {
 	head int  // index of the first unread byte
 	n    int  // unread bytes
 	lent bool // a WriteTo is writing out the front of the buffer
+
+	// readable is what readers of this stream wait on (its L is the
+	// channel's mu). Each stream has its own, so that data for stdout
+	// does not wake a stderr reader (a session's stderr copier woke on
+	// every stdout packet, some 25,000 futile wakeups per GiB).
+	readable sync.Cond
+	waits    int // how often a reader waited, for tests
 }
 
 const minRing = 32 << 10

@@ -38,7 +38,7 @@ type Channel struct {
 	wbuf []byte
 
 	mu       sync.Mutex
-	cond     sync.Cond
+	sendable sync.Cond // Write waits here for window; readers wait on their ring's readable
 	state    chanState
 	openErr  error
 	opened   chan struct{} // closed when the open is answered
@@ -104,8 +104,19 @@ func (c *Conn) newChannel(typ string) *Channel {
 		granted:   c.cfg.InitialWindow,
 		maxPacket: c.cfg.MaxPacket,
 	}
-	ch.cond.L = &ch.mu
+	ch.sendable.L = &ch.mu
+	ch.stdout.readable.L = &ch.mu
+	ch.stderr.readable.L = &ch.mu
 	return ch
+}
+
+// wakeAllLocked wakes every waiter, readers of both streams and writers,
+// for a change of state that concerns them all (EOF, close, an error, a
+// deadline).
+func (ch *Channel) wakeAllLocked() {
+	ch.stdout.readable.Broadcast()
+	ch.stderr.readable.Broadcast()
+	ch.sendable.Broadcast()
 }
 
 // register gives ch a local id; it fails once the connection has ended.
@@ -248,7 +259,7 @@ func (ch *Channel) writeTo(r *ring, w io.Writer) (int64, error) {
 			r.discard(n)
 		}
 		ch.consumed += uint32(n)
-		ch.cond.Broadcast() // readers wait while the buffer is lent
+		r.readable.Broadcast() // readers wait while the buffer is lent
 		adj, ping := ch.takeAdjustLocked()
 		ch.mu.Unlock()
 		ch.grant(adj, ping)
@@ -275,7 +286,8 @@ func (ch *Channel) waitReadableLocked(r *ring) error {
 		case ch.err != nil:
 			return ch.err
 		}
-		ch.cond.Wait()
+		r.waits++
+		r.readable.Wait()
 	}
 	return nil
 }
@@ -453,7 +465,7 @@ func (ch *Channel) Write(p []byte) (int, error) {
 	for len(p) > 0 {
 		ch.mu.Lock()
 		for ch.remoteWindow == 0 && ch.writableLocked() == nil && !ch.writeDeadline.exceeded {
-			ch.cond.Wait()
+			ch.sendable.Wait()
 		}
 		err := ch.writableLocked()
 		if err == nil && ch.writeDeadline.exceeded {
@@ -498,7 +510,7 @@ func (ch *Channel) CloseWrite() error {
 		return err
 	}
 	ch.eofSent = true
-	ch.cond.Broadcast()
+	ch.wakeAllLocked()
 	ch.mu.Unlock()
 	return ch.conn.t.WritePacket(appendRecipient(nil, wire.MsgChannelEOF, ch.remoteID))
 }
@@ -515,7 +527,7 @@ func (ch *Channel) Close() error {
 	ch.localClosed = true
 	ch.stdout.release()
 	ch.stderr.release()
-	ch.cond.Broadcast()
+	ch.wakeAllLocked()
 	ch.mu.Unlock()
 	_, err := ch.sendMsg(appendRecipient(nil, wire.MsgChannelClose, ch.remoteID), true)
 	if err != nil {
@@ -592,7 +604,7 @@ func (ch *Channel) fail(err error) {
 
 // finishLocked wakes everyone and fails pending replies, once.
 func (ch *Channel) finishLocked() {
-	ch.cond.Broadcast()
+	ch.wakeAllLocked()
 	if ch.finished {
 		return
 	}

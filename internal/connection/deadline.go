@@ -28,7 +28,7 @@ func (ch *Channel) setDeadlineLocked(d *deadline, t time.Time) {
 	wait := time.Until(t)
 	if wait <= 0 {
 		d.exceeded = true
-		ch.cond.Broadcast()
+		ch.wakeAllLocked()
 		return
 	}
 	gen := d.gen
@@ -37,7 +37,7 @@ func (ch *Channel) setDeadlineLocked(d *deadline, t time.Time) {
 		defer ch.mu.Unlock()
 		if d.gen == gen {
 			d.exceeded = true
-			ch.cond.Broadcast()
+			ch.wakeAllLocked()
 		}
 	})
 }

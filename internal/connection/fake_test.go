@@ -214,6 +214,45 @@ func TestWindowGivenBackOnRead(t *testing.T) {
 	}
 }
 
+// TestStreamsWakeTheirOwnReaders: data for stdout wakes stdout's reader,
+// not a reader waiting for stderr, and window adjusts wake neither.
+func TestStreamsWakeTheirOwnReaders(t *testing.T) {
+	f := newFake()
+	c := NewWithConfig(f, Config{})
+	defer c.Close()
+	ch := openFake(t, f, c, 1<<20, 32<<10)
+	waits := func(r *ring) int {
+		ch.mu.Lock()
+		defer ch.mu.Unlock()
+		return r.waits
+	}
+	stderr := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(io.LimitReader(ch.Stderr(), 5))
+		stderr <- b
+	}()
+	for waits(&ch.stderr) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	buf := make([]byte, 1000)
+	for range 50 {
+		f.send(t, dataMsg(ch.localID, buf))
+		if _, err := io.ReadFull(ch, buf); err != nil {
+			t.Fatal(err)
+		}
+		adjust := wire.AppendUint32(wire.AppendUint32([]byte{wire.MsgChannelWindowAdjust}, ch.localID), 1000)
+		f.send(t, adjust)
+	}
+	if n := waits(&ch.stderr); n != 1 {
+		t.Fatalf("the stderr reader woke %d times for stdout data and window", n-1)
+	}
+	ext := wire.AppendUint32(wire.AppendUint32([]byte{wire.MsgChannelExtendedData}, ch.localID), 1)
+	f.send(t, wire.AppendString(ext, []byte("oops!")))
+	if got := <-stderr; string(got) != "oops!" {
+		t.Fatalf("stderr read %q", got)
+	}
+}
+
 // TestWindowGivenBackByEighths: window comes back once an eighth of it
 // was read, not before, so a window-limited peer keeps most of its
 // window in use.

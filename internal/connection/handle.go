@@ -36,7 +36,7 @@ func (ch *Channel) handle(p []byte) error {
 			return protocolErrorf("window adjust of %d overflows channel %d's window of %d", n, ch.localID, ch.remoteWindow)
 		}
 		ch.remoteWindow += n
-		ch.cond.Broadcast()
+		ch.sendable.Broadcast()
 		return nil
 	case wire.MsgChannelEOF:
 		if _, err := parseRecipient(p, "CHANNEL_EOF"); err != nil {
@@ -44,7 +44,7 @@ func (ch *Channel) handle(p []byte) error {
 		}
 		ch.mu.Lock()
 		ch.eofRcvd = true
-		ch.cond.Broadcast()
+		ch.wakeAllLocked()
 		ch.mu.Unlock()
 		return nil
 	case wire.MsgChannelClose:
@@ -57,7 +57,7 @@ func (ch *Channel) handle(p []byte) error {
 			return protocolErrorf("second CLOSE for channel %d", ch.localID)
 		}
 		ch.closeRcvd = true
-		ch.cond.Broadcast()
+		ch.wakeAllLocked()
 		ch.mu.Unlock()
 		_, err := ch.sendMsg(appendRecipient(nil, wire.MsgChannelClose, ch.remoteID), true)
 		ch.conn.unregister(ch)
@@ -109,12 +109,13 @@ func (ch *Channel) receive(extended bool, code uint32, data []byte) error {
 		ch.consumed += n // discarded
 	case !extended:
 		ch.stdout.write(data)
+		ch.stdout.readable.Broadcast()
 	case code == 1:
 		ch.stderr.write(data)
+		ch.stderr.readable.Broadcast()
 	default:
 		ch.consumed += n // an extended data type nobody reads
 	}
-	ch.cond.Broadcast()
 	adj, ping := ch.takeAdjustLocked()
 	ch.mu.Unlock()
 	ch.grant(adj, ping)
