@@ -5,6 +5,8 @@ import (
 	"crypto/cipher"
 	"encoding/binary"
 	"slices"
+
+	"github.com/amiko-ssh/amiko/internal/aesgcm"
 )
 
 // gcmCipher is aes128-gcm@openssh.com and aes256-gcm@openssh.com (RFC
@@ -18,14 +20,25 @@ type gcmCipher struct {
 
 const gcmTagSize = 16
 
+// newAESGCM uses internal/aesgcm's VAES assembly where the machine has
+// it (1.6x the standard library's GCM at 128 KiB), crypto/cipher's GCM
+// elsewhere.
 func newAESGCM(key, iv []byte, _ *macMode, _ []byte) (packetCipher, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
+	var aead cipher.AEAD
+	if aesgcm.Accelerated {
+		g, err := aesgcm.New(key)
+		if err != nil {
+			return nil, err
+		}
+		aead = g
+	} else {
+		block, err := aes.NewCipher(key)
+		if err != nil {
+			return nil, err
+		}
+		if aead, err = cipher.NewGCM(block); err != nil {
+			return nil, err
+		}
 	}
 	c := &gcmCipher{aead: aead}
 	copy(c.nonce[:], iv)

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/amiko-ssh/amiko/internal/aesgcm"
 	"github.com/amiko-ssh/amiko/internal/chacha"
 	"golang.org/x/crypto/chacha20"
 	"golang.org/x/crypto/poly1305" //lint:ignore SA1019 the reference construction needs raw Poly1305
@@ -154,6 +155,51 @@ func referenceChaChaSeal(key []byte, seq uint32, plain []byte) []byte {
 	var tag [16]byte
 	poly1305.Sum(&tag, out, &polyKey)
 	return append(out, tag[:]...)
+}
+
+// TestGCMRoutesAgree: packets sealed with internal/aesgcm's assembly open
+// with crypto/cipher's GCM and the other way round, for both key sizes.
+func TestGCMRoutesAgree(t *testing.T) {
+	if !aesgcm.Accelerated {
+		t.Skip("no AVX-512 VAES here: only crypto/cipher's GCM is used")
+	}
+	for _, name := range []string{"aes128-gcm@openssh.com", "aes256-gcm@openssh.com"} {
+		for _, sealAsm := range []bool{true, false} {
+			mode := cipherModes[name]
+			key, iv := make([]byte, mode.keySize), make([]byte, mode.ivSize)
+			rand.Read(key)
+			rand.Read(iv)
+			s, err := newAESGCM(key, iv, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			aesgcm.Accelerated = false
+			o, err := newAESGCM(key, iv, nil, nil)
+			aesgcm.Accelerated = true
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sealAsm {
+				s, o = o, s
+			}
+			pad := newPadding([32]byte{3})
+			var stream []byte
+			var payloads [][]byte
+			for i, n := range []int{1, 200, 255, 256, 4000, 32768, maxPayloadOut} {
+				p := make([]byte, n)
+				rand.Read(p)
+				payloads = append(payloads, p)
+				stream = s.seal(uint32(i), stream, p, pad)
+			}
+			r := newPacketReader(bytes.NewReader(stream))
+			for i, want := range payloads {
+				got, err := o.open(uint32(i), r)
+				if err != nil || !bytes.Equal(got, want) {
+					t.Fatalf("%s, sealed with the assembly %v: packet %d: %v", name, sealAsm, i, err)
+				}
+			}
+		}
+	}
 }
 
 // chachaRoutes runs f with internal/chacha's assembly (where this machine
