@@ -5,8 +5,9 @@
 // from the transport and dispatches it: channel data is copied into the
 // channel's receive buffer, replies are matched to their requests in
 // order, and requests from the peer are answered. Nothing else runs in
-// the background: a blocked Read or Write waits on its channel's
-// condition variable, not in a goroutine of its own.
+// the background: a blocked Read or Write waits on a condition variable
+// of its channel (one per stream for readers, one for writers, so that
+// data wakes only its own readers), not in a goroutine of its own.
 //
 // Flow control follows the RFC with two rules of amiko's own. A channel's
 // receive window starts at 2 MiB (OpenSSH's default) and grows, doubling
@@ -14,7 +15,9 @@
 // measures how much data arrives during one round trip (a
 // keepalive@openssh.com global request) and grows the window when that
 // is most of the window, the way gRPC estimates the bandwidth-delay
-// product. And window is handed back to the peer only as the application
+// product; measurements that do not grow it are spaced out (up to eight
+// windows apart), so that a fast path is not pinged with every window
+// adjust. And window is handed back to the peer only as the application
 // consumes data, so a channel never buffers more than it granted.
 //
 // Channels accept data messages of up to 128 KiB, four times OpenSSH's
