@@ -58,11 +58,12 @@ type Channel struct {
 	sample         uint32 // bytes received since it was sent
 	pingGrant      uint32 // the window the peer had left when it was sent
 	pingSent       time.Time
-	bestRate       float64 // the highest bytes per second a measurement saw
-	grew           bool    // the window grew: grant it at the next Read
-	flatSamples    uint    // measurements in a row that did not grow the window
-	pingHold       uint64  // bytes to consume before the next measurement
-	pings          int     // measurements started, for tests
+	bestRate       float64       // the highest bytes per second a measurement saw
+	grew           bool          // the window grew: grant it at the next Read
+	flatSamples    uint          // measurements in a row that did not grow the window
+	pingHold       uint64        // bytes to consume before the next measurement
+	pings          int           // measurements started, for tests
+	minRTT         time.Duration // the shortest round trip measured
 
 	// Sending.
 	remoteWindow uint32
@@ -337,7 +338,7 @@ func (ch *Channel) read(r *ring, p []byte) (int, error) {
 // window back every three packets; an eighth costs one adjust per eight
 // packets at the initial 2 MiB window, fewer as it grows.
 func (ch *Channel) takeAdjustLocked() (uint32, bool) {
-	if (ch.consumed < ch.window/adjustFraction && !ch.grew) || ch.closeSent || ch.closeRcvd || ch.err != nil {
+	if (ch.consumed < ch.window/ch.adjustFractionLocked() && !ch.grew) || ch.closeSent || ch.closeRcvd || ch.err != nil {
 		return 0, false
 	}
 	n := ch.consumed
@@ -359,6 +360,22 @@ func (ch *Channel) takeAdjustLocked() (uint32, bool) {
 
 // adjustFraction: the window is given back in pieces of this fraction.
 const adjustFraction = 8
+
+// adjustFractionLocked is adjustFraction, or 2 (OpenSSH's half window)
+// once a measurement's round trip took under localRTT: half of even the
+// first 2 MiB window per such round trip is over 1 GB/s, so the peer is
+// not held back, and each adjust costs both sides a packet and the server
+// a turn of its loop. On loopback downloads were faster in each of six
+// interleaved pairs of runs (BENCHMARKS.md).
+func (ch *Channel) adjustFractionLocked() uint32 {
+	if ch.minRTT > 0 && ch.minRTT < localRTT {
+		return 2
+	}
+	return adjustFraction
+}
+
+// localRTT is the round trip under which a path is taken to be local.
+const localRTT = time.Millisecond
 
 func (ch *Channel) sendAdjust(n uint32) {
 	ch.sendMsg(appendWindowAdjust(nil, ch.remoteID, n), false)
@@ -402,6 +419,9 @@ func (ch *Channel) pingReply(now time.Time) {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	ch.sampling = false
+	if rtt := now.Sub(ch.pingSent); ch.minRTT == 0 || rtt < ch.minRTT {
+		ch.minRTT = rtt
+	}
 	if ch.window >= ch.maxWindow || ch.closeSent || ch.closeRcvd || ch.err != nil {
 		return
 	}

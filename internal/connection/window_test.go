@@ -92,3 +92,36 @@ func TestFlatMeasurementsSpaceOutPings(t *testing.T) {
 		t.Fatalf("after growth: next measurement after %d bytes, want at the next adjust", got)
 	}
 }
+
+// TestLocalPathGetsWindowBackInHalves: window comes back in eighths until
+// a measurement shows a round trip under a millisecond, then in halves;
+// a long round trip keeps the eighths.
+func TestLocalPathGetsWindowBackInHalves(t *testing.T) {
+	for _, tc := range []struct {
+		rtt     time.Duration
+		pieces  uint32
+		comment string
+	}{
+		{0, 8, "no measurement"},
+		{200 * time.Microsecond, 2, "local"},
+		{50 * time.Millisecond, 8, "50 ms"},
+	} {
+		c := newConn(newFake(), Config{})
+		ch := c.newChannel("session")
+		if tc.rtt > 0 {
+			t0 := time.Now()
+			ch.sampling, ch.sample, ch.pingGrant, ch.pingSent = true, 1<<20, ch.window, t0
+			ch.pingReply(t0.Add(tc.rtt))
+		}
+		piece := ch.window / tc.pieces
+		ch.consumed = piece - 1
+		if n, _ := ch.takeAdjustLocked(); n != 0 {
+			t.Errorf("%s: adjust of %d before 1/%d of the window was consumed", tc.comment, n, tc.pieces)
+		}
+		ch.consumed++
+		if n, _ := ch.takeAdjustLocked(); n != piece {
+			t.Errorf("%s: adjust of %d after 1/%d of the window, want %d", tc.comment, n, tc.pieces, piece)
+		}
+		c.shutdown(ErrClosed)
+	}
+}
