@@ -22,20 +22,20 @@ func reference(key *[32]byte, nonce *[12]byte, counter uint32, src []byte) []byt
 	return out
 }
 
-// withPaths runs f with the assembly (when this machine has it) and with
-// the fallback.
-func withPaths(t *testing.T, f func(t *testing.T)) {
+// withPaths runs f with the assembly that *accelerated switches (when
+// this machine has it) and with the fallback.
+func withPaths(t *testing.T, accelerated *bool, f func(t *testing.T)) {
 	t.Helper()
-	saved := Accelerated
-	t.Cleanup(func() { Accelerated = saved })
+	saved := *accelerated
+	t.Cleanup(func() { *accelerated = saved })
 	if saved {
 		t.Run("asm", f)
 	} else {
-		t.Logf("no AVX-512F here: only the fallback is tested")
+		t.Logf("no AVX-512 for this here: only the fallback is tested")
 	}
-	Accelerated = false
+	*accelerated = false
 	t.Run("fallback", f)
-	Accelerated = saved
+	*accelerated = saved
 }
 
 // TestRFC8439Vector is RFC 8439 section 2.4.2's encryption example.
@@ -47,7 +47,7 @@ func TestRFC8439Vector(t *testing.T) {
 	nonce := [12]byte{7: 0x4a}
 	plain := []byte("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.")
 	want, _ := hex.DecodeString("6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d807ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab77937365af90bbf74a35be6b40b8eedf2785e42874d")
-	withPaths(t, func(t *testing.T) {
+	withPaths(t, &Accelerated, func(t *testing.T) {
 		got := make([]byte, len(plain))
 		New(&key).XORKeyStream(got, plain, &nonce, 1)
 		if !bytes.Equal(got, want) {
@@ -65,7 +65,7 @@ func TestMatchesReference(t *testing.T) {
 	for n := 0; n <= 3*chunkSize+1; n++ {
 		lengths = append(lengths, n)
 	}
-	withPaths(t, func(t *testing.T) {
+	withPaths(t, &Accelerated, func(t *testing.T) {
 		for _, n := range lengths {
 			var key [32]byte
 			var nonce [12]byte

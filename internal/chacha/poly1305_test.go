@@ -8,22 +8,6 @@ import (
 	"golang.org/x/crypto/poly1305" //lint:ignore SA1019 the reference
 )
 
-// withPolyPaths runs f with the IFMA assembly (when this machine has it)
-// and with the fallback.
-func withPolyPaths(t *testing.T, f func(t *testing.T)) {
-	t.Helper()
-	saved := PolyAccelerated
-	t.Cleanup(func() { PolyAccelerated = saved })
-	if saved {
-		t.Run("asm", f)
-	} else {
-		t.Logf("no AVX-512 IFMA here: only the fallback is tested")
-	}
-	PolyAccelerated = false
-	t.Run("fallback", f)
-	PolyAccelerated = saved
-}
-
 func checkPoly(t *testing.T, key *[32]byte, msg []byte) {
 	t.Helper()
 	var want, got [16]byte
@@ -50,7 +34,7 @@ func TestPolyMatchesReference(t *testing.T) {
 	for n := vectorMin - 40; n <= vectorMin+300; n++ {
 		lengths = append(lengths, n)
 	}
-	withPolyPaths(t, func(t *testing.T) {
+	withPaths(t, &PolyAccelerated, func(t *testing.T) {
 		for _, n := range lengths {
 			var key [32]byte
 			fill(rng, key[:])
@@ -75,7 +59,7 @@ func TestPolyExtremes(t *testing.T) {
 		copy(nearP[i:], bytes.Repeat([]byte{0xff}, 16))
 		nearP[i] = 0xfb - byte(i/16%3) // around 2^128 - 5, with the added bit
 	}
-	withPolyPaths(t, func(t *testing.T) {
+	withPaths(t, &PolyAccelerated, func(t *testing.T) {
 		for _, n := range []int{vectorMin, 4096, len(ones)} {
 			checkPoly(t, &maxKey, ones[:n])
 			checkPoly(t, &zeroKey, ones[:n])
@@ -103,24 +87,16 @@ func FuzzPolyMatchesReference(f *testing.F) {
 	})
 }
 
-func BenchmarkPolySum(b *testing.B) {
-	var key [32]byte
-	key[0] = 1
-	var tag [16]byte
-	buf := make([]byte, benchSize)
-	b.SetBytes(benchSize)
-	for b.Loop() {
-		Sum(&tag, buf, &key)
-	}
-}
+func BenchmarkPolySum(b *testing.B) { benchmarkPoly(b, Sum) }
 
-func BenchmarkPolyXCrypto(b *testing.B) {
-	var key [32]byte
-	key[0] = 1
+func BenchmarkPolyXCrypto(b *testing.B) { benchmarkPoly(b, poly1305.Sum) }
+
+func benchmarkPoly(b *testing.B, sum func(*[16]byte, []byte, *[32]byte)) {
+	key := [32]byte{1}
 	var tag [16]byte
 	buf := make([]byte, benchSize)
 	b.SetBytes(benchSize)
 	for b.Loop() {
-		poly1305.Sum(&tag, buf, &key)
+		sum(&tag, buf, &key)
 	}
 }

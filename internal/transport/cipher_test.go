@@ -70,29 +70,36 @@ func cipherCombos() [][2]string {
 }
 
 func TestCipherRoundTrip(t *testing.T) {
-	pad := newPadding([32]byte{1})
 	for _, combo := range cipherCombos() {
 		t.Run(combo[0]+"/"+combo[1], func(t *testing.T) {
 			s, o := cipherPair(t, combo[0], combo[1])
-			var stream []byte
-			var payloads [][]byte
-			for i, n := range []int{1, 2, 15, 16, 17, 31, 32, 33, 255, 1000, 32768, maxPayloadOut} {
-				p := make([]byte, n)
-				rand.Read(p)
-				payloads = append(payloads, p)
-				stream = s.seal(uint32(i), stream, p, pad)
-			}
-			r := newPacketReader(bytes.NewReader(stream))
-			for i, want := range payloads {
-				got, err := o.open(uint32(i), r)
-				if err != nil {
-					t.Fatalf("packet %d: %v", i, err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Fatalf("packet %d differs", i)
-				}
-			}
+			roundTrip(t, s, o, 1, 2, 15, 16, 17, 31, 32, 33, 255, 1000, 32768, maxPayloadOut)
 		})
+	}
+}
+
+// roundTrip seals random payloads of the sizes given with s and checks
+// that o opens each.
+func roundTrip(t *testing.T, s, o packetCipher, sizes ...int) {
+	t.Helper()
+	pad := newPadding([32]byte{1})
+	var stream []byte
+	var payloads [][]byte
+	for i, n := range sizes {
+		p := make([]byte, n)
+		rand.Read(p)
+		payloads = append(payloads, p)
+		stream = s.seal(uint32(i), stream, p, pad)
+	}
+	r := newPacketReader(bytes.NewReader(stream))
+	for i, want := range payloads {
+		got, err := o.open(uint32(i), r)
+		if err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("packet %d differs", i)
+		}
 	}
 }
 
@@ -182,22 +189,9 @@ func TestGCMRoutesAgree(t *testing.T) {
 			if !sealAsm {
 				s, o = o, s
 			}
-			pad := newPadding([32]byte{3})
-			var stream []byte
-			var payloads [][]byte
-			for i, n := range []int{1, 200, 255, 256, 4000, 32768, maxPayloadOut} {
-				p := make([]byte, n)
-				rand.Read(p)
-				payloads = append(payloads, p)
-				stream = s.seal(uint32(i), stream, p, pad)
-			}
-			r := newPacketReader(bytes.NewReader(stream))
-			for i, want := range payloads {
-				got, err := o.open(uint32(i), r)
-				if err != nil || !bytes.Equal(got, want) {
-					t.Fatalf("%s, sealed with the assembly %v: packet %d: %v", name, sealAsm, i, err)
-				}
-			}
+			t.Run(fmt.Sprintf("%s/sealed-with-assembly-%v", name, sealAsm), func(t *testing.T) {
+				roundTrip(t, s, o, 1, 200, 255, 256, 4000, 32768, maxPayloadOut)
+			})
 		}
 	}
 }
