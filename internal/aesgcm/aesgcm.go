@@ -185,22 +185,22 @@ func montMul(a, b [2]uint64) [2]uint64 {
 	return [2]uint64{hi[0] ^ mi[1] ^ t[0], hi[1] ^ mi[0] ^ t[1]}
 }
 
-// clmul is the carry-less product of a and b, low word first.
+// clmul is the carry-less product of a and b, low word first, in
+// constant time: b is the secret hash key.
 func clmul(a, b uint64) [2]uint64 {
 	var lo, hi uint64
 	for i := range 64 {
-		if b>>i&1 != 0 {
-			lo ^= a << i
-			if i > 0 {
-				hi ^= a >> (64 - i)
-			}
-		}
+		mask := -(b >> i & 1)
+		lo ^= a << i & mask
+		hi ^= a >> (64 - i) & mask // a >> 64 is 0
 	}
 	return [2]uint64{lo, hi}
 }
 
 // expandKey writes the AES round keys of key (FIPS 197 section 5.2) to
-// rk, in the byte order AESENC takes them, and returns the rounds.
+// rk, in the byte order AESENC takes them, and returns the rounds. The
+// S-box is AESENCLAST's (subWord), not a table: no memory access depends
+// on the key.
 func expandKey(key, rk []byte) int {
 	nk := len(key) / 4
 	nr := nk + 6
@@ -226,43 +226,13 @@ func expandKey(key, rk []byte) int {
 	return nr
 }
 
-func subWord(w uint32) uint32 {
-	return uint32(sbox[w>>24])<<24 | uint32(sbox[w>>16&0xff])<<16 | uint32(sbox[w>>8&0xff])<<8 | uint32(sbox[w&0xff])
-}
-
-// xtime multiplies by x in AES's GF(2^8).
+// xtime multiplies by x in AES's GF(2^8), for the round constants.
 func xtime(b byte) byte {
 	if b&0x80 != 0 {
 		return b<<1 ^ 0x1b
 	}
 	return b << 1
 }
-
-// sbox is AES's S-box, computed rather than typed: the inverse in
-// GF(2^8) (b^254) followed by the affine map.
-var sbox = func() (s [256]byte) {
-	mul := func(a, b byte) (p byte) {
-		for ; b != 0; b >>= 1 {
-			if b&1 != 0 {
-				p ^= a
-			}
-			a = xtime(a)
-		}
-		return p
-	}
-	for i := range 256 {
-		inv := byte(0)
-		if i != 0 {
-			inv = 1
-			for range 254 {
-				inv = mul(inv, byte(i))
-			}
-		}
-		b := inv
-		s[i] = b ^ bits.RotateLeft8(b, 1) ^ bits.RotateLeft8(b, 2) ^ bits.RotateLeft8(b, 3) ^ bits.RotateLeft8(b, 4) ^ 0x63
-	}
-	return s
-}()
 
 func sliceForAppend(in []byte, n int) (head, tail []byte) {
 	if total := len(in) + n; cap(in) >= total {

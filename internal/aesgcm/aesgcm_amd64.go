@@ -24,3 +24,9 @@ func ghashBlocks(h *[2]uint64, x *[2]uint64, p *byte, n int)
 //
 //go:noescape
 func encryptBlock(rk *[15 * 16]byte, nr int, dst, src *[16]byte)
+
+// subWord applies the AES S-box to each byte of w (AESENCLAST on w in
+// every column, where ShiftRows moves nothing).
+//
+//go:noescape
+func subWord(w uint32) uint32

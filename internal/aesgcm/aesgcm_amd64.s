@@ -215,6 +215,17 @@ round:
 	MOVOU X0, (DI)
 	RET
 
+// func subWord(w uint32) uint32
+TEXT ·subWord(SB), NOSPLIT, $0-12
+	MOVL w+0(FP), AX
+	MOVQ AX, X0
+	PSHUFD $0, X0, X0
+	PXOR X1, X1
+	AESENCLAST X1, X0
+	MOVQ X0, AX
+	MOVL AX, ret+8(FP)
+	RET
+
 // Byte reversal of each 128-bit lane, for VPSHUFB.
 DATA ·bswap<>+0(SB)/8, $0x08090a0b0c0d0e0f
 DATA ·bswap<>+8(SB)/8, $0x0001020304050607

@@ -17,3 +17,7 @@ func ghashBlocks(h *[2]uint64, x *[2]uint64, p *byte, n int) {
 func encryptBlock(rk *[15 * 16]byte, nr int, dst, src *[16]byte) {
 	panic("aesgcm: no assembly on this platform")
 }
+
+func subWord(w uint32) uint32 {
+	panic("aesgcm: no assembly on this platform")
+}

@@ -23,11 +23,11 @@
 // needs (each times y) are computed in Go when the key is set.
 //
 // Counters are kept byte-reversed, four per register, so that VPADDD
-// steps them; SSH packets (at most 256 KiB) never carry the 32-bit
-// counter into the nonce. The last blocks of a message, short of sixteen,
+// steps them: it wraps the 32-bit counter without touching the nonce, as
+// GCM's inc32 does. The last blocks of a message, short of sixteen,
 // and the tag's mask go through one-block AES and GHASH loops. The round
 // keys are expanded in Go (FIPS 197's schedule, with the S-box computed
-// at start).
+// by AESENCLAST).
 //
 // Accelerated reports whether the machine runs it; elsewhere New fails
 // and the transport uses crypto/cipher's GCM.
