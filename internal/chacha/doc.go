@@ -26,6 +26,6 @@
 // the products, and multiply each by r^8 per 128 bytes; the last eight
 // blocks take the powers r^8..r^1 and the lanes are summed (13 GB/s).
 // The remainder, the powers of r and the final reduction are scalar Go
-// (math/bits) in this package. Messages under 1 KiB, and machines
+// (math/bits) in this package. Messages under 2 KiB, and machines
 // without IFMA, use x/crypto's code.
 package chacha
