@@ -12,6 +12,8 @@ import (
 const chunkSize = 16 * 64
 
 // Cipher holds a ChaCha20 key. Its zero value is not usable; see New.
+// It keeps the block state of a call in itself, so it is for one
+// goroutine at a time (the transport has one per direction).
 type Cipher struct {
 	key   [32]byte
 	state [16]uint32 // scratch for one call: constants, key, counter, nonce
