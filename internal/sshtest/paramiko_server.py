@@ -66,6 +66,8 @@ class Server(paramiko.ServerInterface):
     def __init__(self, cfg):
         self.cfg = cfg
         self.env = {}  # channel id -> {name: value}
+        self.lock = threading.Lock()
+        self.pending = {}  # the client's channel id -> command to start
 
     def get_allowed_auths(self, username):
         return "publickey,password,keyboard-interactive"
@@ -114,12 +116,32 @@ class Server(paramiko.ServerInterface):
         return True
 
     def _start(self, channel, argv):
-        # paramiko replies to the request only after this returns, so the
-        # command's first output (even its exit status) can reach the
-        # client before the reply does; real paramiko servers do the same.
+        # paramiko replies to the request only after this returns. Started
+        # here, a quick command could finish and close the channel before
+        # the reply went out, and clients (x/crypto's, paramiko's own,
+        # amiko's) then see the request fail: TestServe did so under load.
+        # So the command starts once the reply is sent (replied), or after
+        # a second if the client asked for none.
         env = dict(os.environ)
         env.update(self.env.get(channel.get_id(), {}))
-        threading.Thread(target=run, args=(channel, argv, env), daemon=True).start()
+        command = threading.Thread(target=run, args=(channel, argv, env), daemon=True)
+        with self.lock:
+            self.pending[channel.remote_chanid] = command
+        timer = threading.Timer(1.0, self._start_pending, args=(channel.remote_chanid,))
+        timer.daemon = True
+        timer.start()
+
+    def replied(self, payload):
+        """Called after the transport sent payload: starts the command
+        whose request that payload answers."""
+        if len(payload) >= 5 and payload[0] in (99, 100):  # CHANNEL_SUCCESS, _FAILURE
+            self._start_pending(int.from_bytes(payload[1:5], "big"))
+
+    def _start_pending(self, chanid):
+        with self.lock:
+            command = self.pending.pop(chanid, None)
+        if command is not None:
+            command.start()
 
 
 def _text(b):
@@ -207,7 +229,15 @@ def serve(conn, cfg, host_keys):
         configure(transport, cfg)
         for k in host_keys:
             transport.add_server_key(k)
-        transport.start_server(server=Server(cfg))
+        server = Server(cfg)
+        send = transport._send_user_message
+
+        def send_then_start(m):
+            send(m)
+            server.replied(m.asbytes())
+
+        transport._send_user_message = send_then_start
+        transport.start_server(server=server)
         # Channels are served by the callbacks above; accepting keeps
         # paramiko's queue of them from growing, and holding on to them
         # keeps Channel.__del__ from closing them under the command.
