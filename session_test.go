@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/amiko-ssh/amiko/internal/sshtest"
+	"golang.org/x/crypto/ssh"
 )
 
 // connectTo connects a client to s with its user key.
@@ -257,5 +258,44 @@ func TestExecTimeout(t *testing.T) {
 		t.Fatalf("Read: %v", err)
 	}
 	sess.Close()
+	c.Close()
+}
+
+// TestCommandClosedBeforeReply: a server that runs the command and
+// closes its channel before it answers the exec request (paramiko's
+// servers can: they answer after their callback returns, and a quick
+// command may be done by then) still gives the command's output and exit
+// status, as OpenSSH's client does.
+func TestCommandClosedBeforeReply(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartXSSH(t, sshtest.XSSHOptions{Handler: func(conn ssh.Conn, chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request) {
+		go ssh.DiscardRequests(reqs)
+		for nc := range chans {
+			ch, creqs, err := nc.Accept()
+			if err != nil {
+				continue
+			}
+			go func() {
+				for req := range creqs {
+					if req.Type != "exec" {
+						req.Reply(false, nil)
+						continue
+					}
+					ch.Write([]byte("hello\n"))
+					ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{3}))
+					ch.CloseWrite()
+					ch.Close()
+					req.Reply(true, nil) // too late: x/crypto sends nothing after its CLOSE
+				}
+			}()
+		}
+	}})
+	checkNoLeak(t)
+	c := connectTo(t, s, nil)
+	out, err := c.Command(t.Context(), "echo hello; exit 3").Output()
+	var ee *ExitError
+	if string(out) != "hello\n" || !errors.As(err, &ee) || ee.Status != 3 {
+		t.Fatalf("got %q, %v; want the output and exit status 3", out, err)
+	}
 	c.Close()
 }

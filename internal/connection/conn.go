@@ -241,8 +241,16 @@ func (c *Conn) dispatch(p []byte) error {
 	id := uint32(p[1])<<24 | uint32(p[2])<<16 | uint32(p[3])<<8 | uint32(p[4])
 	c.mu.Lock()
 	ch := c.chans[id]
+	gone := id < c.nextID // ids are not reused before they wrap
 	c.mu.Unlock()
 	if ch == nil {
+		if gone && (p[0] == wire.MsgChannelSuccess || p[0] == wire.MsgChannelFailure) {
+			// A reply to a request on a channel already closed: paramiko's
+			// servers answer after their callback returns, when a quick
+			// command may have closed the channel; OpenSSH's client drops
+			// these too.
+			return nil
+		}
 		return protocolErrorf("message %d for unknown channel %d", p[0], id)
 	}
 	return ch.handle(p)

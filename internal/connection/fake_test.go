@@ -183,6 +183,27 @@ func TestUnknownChannel(t *testing.T) {
 	wantProtocolError(t, f, c)
 }
 
+// TestReplyAfterClose: a reply for a channel that is gone (paramiko's
+// servers answer a request after their callback, by when a quick command
+// may have closed the channel) is dropped, as OpenSSH's client drops it;
+// one for a channel never opened is still a protocol error.
+func TestReplyAfterClose(t *testing.T) {
+	f := newFake()
+	c := NewWithConfig(f, Config{})
+	defer c.Close()
+	ch := openFake(t, f, c, 1<<20, 32<<10)
+	f.send(t, appendRecipient(nil, wire.MsgChannelClose, ch.localID))
+	if p := f.next(t); p[0] != wire.MsgChannelClose {
+		t.Fatalf("sent %x, want our CLOSE", p)
+	}
+	<-ch.Done()
+	f.send(t, appendRecipient(nil, wire.MsgChannelSuccess, ch.localID))
+	ch2 := openFake(t, f, c, 1<<20, 32<<10) // the connection lives on
+	ch2.Close()
+	f.send(t, appendRecipient(nil, wire.MsgChannelFailure, ch2.localID+100))
+	wantProtocolError(t, f, c)
+}
+
 func TestReplyWithoutRequest(t *testing.T) {
 	f := newFake()
 	c := New(f)
