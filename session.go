@@ -84,7 +84,7 @@ func (s *Session) request(ctx context.Context, name, detail string, payload []by
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if errors.Is(err, io.EOF) && (name == "exec" || name == "shell" || name == "subsystem") && s.ranBeforeClose() {
+		if errors.Is(err, io.EOF) && s.ranBeforeClose(name) {
 			return nil
 		}
 		return asSSHError(err)
@@ -95,14 +95,16 @@ func (s *Session) request(ctx context.Context, name, detail string, payload []by
 	return nil
 }
 
-// ranBeforeClose reports whether the server, having closed the channel
-// without answering a request, told how a command ended: then the
-// request that starts one (exec, shell, subsystem) was evidently
-// accepted. paramiko's servers answer a request only after their callback
+// ranBeforeClose reports whether request, which starts a command (exec,
+// shell, subsystem), was evidently accepted although the server closed
+// the channel without answering it: it told how the command ended. paramiko's servers answer a request only after their callback
 // returns, and a quick command can be done and its channel closed by
 // then; OpenSSH's client takes the output and status as they come, and
 // so does amiko (TestCommandClosedBeforeReply).
-func (s *Session) ranBeforeClose() bool {
+func (s *Session) ranBeforeClose(request string) bool {
+	if request != "exec" && request != "shell" && request != "subsystem" {
+		return false
+	}
 	_, exited := s.ch.ExitStatus()
 	return exited || s.ch.ExitSignal() != nil
 }

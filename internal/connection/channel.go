@@ -365,8 +365,8 @@ const adjustFraction = 8
 // once a measurement's round trip took under localRTT: half of even the
 // first 2 MiB window per such round trip is over 1 GB/s, so the peer is
 // not held back, and each adjust costs both sides a packet and the server
-// a turn of its loop. On loopback downloads were faster in each of six
-// interleaved pairs of runs (BENCHMARKS.md).
+// a turn of its loop. On loopback all six downloads of three interleaved
+// pairs of runs were faster (BENCHMARKS.md).
 func (ch *Channel) adjustFractionLocked() uint32 {
 	if ch.minRTT > 0 && ch.minRTT < localRTT {
 		return 2
