@@ -87,7 +87,7 @@ func main() {
 	quick := flag.Bool("quick", false, "the quick mode: smaller transfers, fewer repetitions (under ~3 minutes)")
 	bin := flag.String("bin", "", "directory of the client programs (default: this program's)")
 	out := flag.String("out", "bench/results", "directory for the JSON results and the chart")
-	only := flag.String("only", "", "comma-separated parts to run: loopback,rtt50,connect,fanout,sftp,compression (default: all)")
+	only := flag.String("only", "", "comma-separated parts to run: loopback,ceiling,rtt50,connect,fanout,sftp,compression (default: all)")
 	command := flag.String("command", "", "the command line to record in the results")
 	keep := flag.Bool("keep", false, "keep the run's temporary directory (server logs, configuration, keys), for debugging")
 	profile := flag.String("profile", "", "directory where amiko's client writes a CPU profile of each transfer (go tool pprof)")
@@ -146,10 +146,10 @@ func main() {
 	for _, p := range strings.Split(*only, ",") {
 		switch p {
 		case "":
-		case "loopback", "rtt50", "connect", "fanout", "sftp", "compression":
+		case "loopback", "ceiling", "rtt50", "connect", "fanout", "sftp", "compression":
 			parts[p] = true
 		default:
-			fatal(fmt.Errorf("-only: unknown part %q (want loopback, rtt50, connect, fanout, sftp, compression)", p))
+			fatal(fmt.Errorf("-only: unknown part %q (want loopback, ceiling, rtt50, connect, fanout, sftp, compression)", p))
 		}
 	}
 	profileDir := ""

@@ -3,6 +3,8 @@ package main
 import (
 	"net"
 	"path/filepath"
+
+	"github.com/amiko-ssh/amiko/bench/internal/clientrun"
 )
 
 // python is Debian's interpreter, which has python3-paramiko; a python3
@@ -27,6 +29,9 @@ type peer struct {
 	// compress turns an argv into one that asks for compression; nil
 	// where the client has none (x/crypto/ssh).
 	compress func(argv []string) []string
+	// scale is how many bytes of the command's output each byte the
+	// client writes stands for; 0 means 1.
+	scale int64
 }
 
 var peers = []peer{
@@ -35,6 +40,22 @@ var peers = []peer{
 	{name: "xssh", label: "x/crypto/ssh", loops: true, argv: goClient("xsshclient")},
 	// paramiko 2.12 has neither AES-GCM nor chacha20-poly1305.
 	{name: "paramiko", label: "paramiko", loops: true, argv: paramikoArgv, ciphers: []string{"aes128-ctr"}, compress: compressFlag},
+}
+
+// amikoNoIO is amiko's client in the ceiling experiment (-no-io, see
+// bench/internal/clientrun/noio.go): it neither writes the command's
+// output nor reads its input, so its rate is what the rest of the
+// pipeline allows. It is not one of peers: the ceiling part runs it beside
+// amiko as a user runs it, and nothing else does.
+var amikoNoIO = peer{name: "amiko-noio", label: "amiko, streams not moved", argv: noIO(goClient("amikoclient")), scale: clientrun.NoIOScale}
+
+// noIO adds -no-io before the command, which comes last.
+func noIO(argv func(f *fixture, addr, cipher, mac, command string) []string) func(f *fixture, addr, cipher, mac, command string) []string {
+	return func(f *fixture, addr, cipher, mac, command string) []string {
+		a := argv(f, addr, cipher, mac, command)
+		n := len(a) - 1
+		return append(append(append([]string{}, a[:n]...), "-no-io"), a[n])
+	}
 }
 
 // compressFlag adds -compress before the command, which comes last.

@@ -398,7 +398,41 @@ func (r *results) markdown() string {
 		fmt.Fprintf(&b, " (on loopback, where the client's CPU is measured, of %d)", n)
 	}
 	b.WriteString(".\n")
+	r.ceilingMarkdown(&b)
 	return b.String()
+}
+
+// ceilingMarkdown is the ceiling part's table: amiko's client as a user
+// runs it and, in the same turns, without moving its standard streams,
+// and how far ahead of ssh and x/crypto/ssh (their loopback rows) the
+// latter is: no client that delivers its output can be further ahead.
+func (r *results) ceilingMarkdown(b *strings.Builder) {
+	header := false
+	for _, dir := range []string{"download", "upload"} {
+		for _, c := range ciphers {
+			ceil, ok := r.transferRow("ceiling", dir, c.label(), amikoNoIO.name)
+			user, uok := r.transferRow("ceiling", dir, c.label(), "amiko")
+			if !ok || !uok || ceil.Best.MBps == 0 {
+				continue
+			}
+			if !header {
+				b.WriteString("\nCeiling: amiko's client as above and, taking turns with it, with its standard streams not moved (`-no-io`: the output counted and dropped in the process, the input made there), the rest of the pipeline unchanged.\n\n")
+				b.WriteString("| workload | amiko, streams not moved | amiko | amiko / ceiling | ceiling / OpenSSH ssh | ceiling / x/crypto/ssh |\n| --- | --- | --- | --- | --- | --- |\n")
+				header = true
+			}
+			cell := func(t transferRow) string {
+				return fmt.Sprintf("%.0f MB/s, %.2f s CPU/GB (sshd %.0f%%, machine %.0f%%)", t.Best.MBps, t.cpuPerGB(), 100*t.Best.ServerCPU, 100*t.Best.MachineCPU)
+			}
+			ratio := func(peer string) string {
+				if t, ok := r.transfer("loopback", dir, c.label(), peer); ok && t.MBps > 0 {
+					return fmt.Sprintf("%.2fx", ceil.Best.MBps/t.MBps)
+				}
+				return "n/a"
+			}
+			fmt.Fprintf(b, "| %s %s, loopback | %s | %s | %.2f | %s | %s |\n", dir, c.label(), cell(ceil), cell(user),
+				user.Best.MBps/ceil.Best.MBps, ratio("openssh"), ratio("xssh"))
+		}
+	}
 }
 
 func firstField(s string) string {

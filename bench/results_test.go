@@ -83,3 +83,26 @@ func TestMachineShare(t *testing.T) {
 		t.Fatalf("busy share %v, want (0, 1]", s)
 	}
 }
+
+// TestCeilingTable checks the ceiling part's table: amiko's share of its
+// ceiling, and the ceiling against ssh's and x/crypto's loopback rates.
+func TestCeilingTable(t *testing.T) {
+	gcm := ciphers[0].label()
+	r := &results{
+		Date: "2026-01-01T00:00:00Z", Versions: map[string]string{},
+		Transfers: []transferRow{
+			{Direction: "download", Cipher: gcm, Link: "loopback", Peer: "openssh", Best: transfer{MBps: 500}},
+			{Direction: "download", Cipher: gcm, Link: "loopback", Peer: "xssh", Best: transfer{MBps: 400}},
+			{Direction: "download", Cipher: gcm, Link: "ceiling", Peer: "amiko", Best: transfer{MBps: 600}},
+			{Direction: "download", Cipher: gcm, Link: "ceiling", Peer: amikoNoIO.name, Best: transfer{MBps: 800}},
+		},
+	}
+	md := r.markdown()
+	want := "| download aes128-gcm, loopback | 800 MB/s, 0.00 s CPU/GB (sshd 0%, machine 0%) | 600 MB/s, 0.00 s CPU/GB (sshd 0%, machine 0%) | 0.75 | 1.60x | 2.00x |"
+	if !strings.Contains(md, want) {
+		t.Errorf("table lacks %q:\n%s", want, md)
+	}
+	if strings.Contains(md, "| download aes128-gcm, loopback | 600 MB/s") {
+		t.Errorf("the ceiling part's amiko row went into the main table:\n%s", md)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -157,6 +158,9 @@ func (b *bench) run(command string) *results {
 	if b.want("loopback") {
 		b.transfers(res, "loopback", ciphers, fail)
 	}
+	if b.want("ceiling") {
+		b.transfers(res, "ceiling", slices.DeleteFunc(slices.Clone(ciphers), func(c cipherSpec) bool { return c.mac != "" }), fail)
+	}
 	if b.want("rtt50") {
 		b.transfers(res, "50ms", b.cfg.ciphers50, fail)
 	}
@@ -195,13 +199,14 @@ func (b *bench) daemon(name string) (*daemon, error) {
 // transfers measures downloads and uploads on one link for each cipher
 // and peer. The peers take turns, repetition by repetition, so that a
 // burst of load from elsewhere on the machine is less likely to hit one
-// peer only; the best repetition counts.
+// peer only; the best repetition counts. The link "ceiling" is loopback
+// with amiko's client as a user runs it and as amikoNoIO, taking turns.
 func (b *bench) transfers(res *results, link string, list []cipherSpec, fail func(string, error)) {
 	for _, c := range list {
 		srv := b.sshds[c.cipher]
 		spec := runSpec{srv: srv, addr: srv.addr, cipher: c.cipher, mac: c.mac, size: b.cfg.size, timeout: b.cfg.timeout}
 		reps := b.cfg.reps
-		if link != "loopback" {
+		if link == "50ms" {
 			var err error
 			if spec.addr, err = b.proxy(srv.addr); err != nil {
 				fail("proxy", err)
@@ -209,14 +214,22 @@ func (b *bench) transfers(res *results, link string, list []cipherSpec, fail fun
 			}
 			spec.size, spec.window, reps = 1<<40, b.cfg.window, b.cfg.reps50
 		}
+		who := peers
+		if link == "ceiling" {
+			// amiko as a user runs it, and without moving its streams.
+			if peers[0].name != "amiko" {
+				return
+			}
+			who = []peer{peers[0], amikoNoIO}
+		}
 		var specs []runSpec
-		for _, p := range peers {
+		for _, p := range who {
 			if !p.supports(c.cipher) {
 				continue
 			}
 			s := spec
 			s.peer = p
-			if link == "loopback" && srv.cg != nil {
+			if link != "50ms" && srv.cg != nil {
 				base, err := b.baseline(s)
 				if err != nil {
 					fail(fmt.Sprintf("%s %s %s baseline", link, c.label(), p.name), err)

@@ -120,7 +120,7 @@ func (b *bench) download(s runSpec) (transfer, error) {
 				busy = readCPUTicks()
 				serverAtFirst, serverErr = s.srv.mark()
 			}
-			res.Bytes += int64(n)
+			res.Bytes += int64(n) * max(s.peer.scale, 1)
 			last = now
 		}
 		if s.window > 0 && res.Bytes > 0 && now.Sub(first) >= s.window {
@@ -140,6 +140,9 @@ func (b *bench) download(s runSpec) (transfer, error) {
 		}
 	}
 	res.MachineCPU = busy.shareSince()
+	if s.peer.scale > 1 {
+		res.Bytes = min(res.Bytes, s.size) // the last byte stands for at most a MiB
+	}
 	werr := cmd.Wait()
 	if res.Bytes > 0 {
 		res.Seconds = last.Sub(first).Seconds()

@@ -7,6 +7,9 @@
 //
 // It uses the library as a user would: Client.Connect with a key file and
 // a known_hosts file, then Client.Command with os.Stdin and os.Stdout.
+// With -no-io it runs the ceiling experiment instead (clientrun's
+// NoIOStdin and NoIOStdout): the command's streams are not moved through
+// the process's.
 package main
 
 import (
@@ -56,6 +59,12 @@ func main() {
 	}
 	cmd := c.Command(ctx, f.Command)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if f.NoIO {
+		if cmd.Stdin, err = clientrun.NoIOStdin(); err != nil {
+			clientrun.Fatal(err)
+		}
+		cmd.Stdout = clientrun.NoIOStdout()
+	}
 	err = cmd.Run()
 	c.Close()
 	var exit *amiko.ExitError

@@ -41,7 +41,10 @@ type Flags struct {
 	Compress bool
 	// CPUProfile, if set, is where a pprof CPU profile of the run goes.
 	CPUProfile string
-	Command    string
+	// NoIO asks for the ceiling experiment: the command's standard
+	// streams are not the process's (see NoIOStdout and NoIOStdin).
+	NoIO    bool
+	Command string
 }
 
 // ParseFlags parses os.Args into Flags, exiting with status 2 on misuse.
@@ -56,6 +59,7 @@ func ParseFlags() Flags {
 	flag.StringVar(&f.Report, "report", "", "where the JSON report goes")
 	flag.BoolVar(&f.Compress, "compress", false, "ask for compression")
 	flag.StringVar(&f.CPUProfile, "cpuprofile", "", "write a CPU profile here")
+	flag.BoolVar(&f.NoIO, "no-io", false, "ceiling experiment: drop the output, one byte out per MiB started; input: zeros, as many as the file on stdin holds")
 	flag.Parse()
 	host, port, err := net.SplitHostPort(*addr)
 	if err == nil {
@@ -63,8 +67,8 @@ func ParseFlags() Flags {
 		f.Port, err = strconv.Atoi(port)
 	}
 	if err != nil || f.User == "" || f.Key == "" || f.KnownHosts == "" || flag.NArg() == 0 ||
-		(f.Count > 0 || f.Fanout > 0) != (f.Report != "") || (f.Count > 0 && f.Fanout > 0) {
-		fmt.Fprintf(os.Stderr, "usage: %s -addr host:port -user u -key file -known-hosts file [-count k | -fanout n] [-report file] command\n", os.Args[0])
+		(f.Count > 0 || f.Fanout > 0) != (f.Report != "") || (f.Count > 0 && f.Fanout > 0) || (f.NoIO && (f.Count > 0 || f.Fanout > 0)) {
+		fmt.Fprintf(os.Stderr, "usage: %s -addr host:port -user u -key file -known-hosts file [-count k | -fanout n] [-report file] [-no-io] command\n", os.Args[0])
 		os.Exit(2)
 	}
 	f.Command = strings.Join(flag.Args(), " ")
