@@ -21,6 +21,9 @@ import (
 // cascade is one run of the authentication order: paramiko's
 // SSHClient._auth, keeping every attempt for the error.
 type cascade struct {
+	// ctx is the authentication's (within the auth timeout), for what a
+	// method does beyond the connection: a GSS-API mechanism's KDC.
+	ctx      context.Context
 	t        *transport.Conn
 	at       auth.Transport // t, with the service request's answer pending
 	user     string
@@ -49,7 +52,7 @@ func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user, gssT
 	}
 	// A deadline in the past interrupts whatever read or write is blocked.
 	stop := context.AfterFunc(ctx, func() { t.NetConn().SetDeadline(time.Unix(1, 0)) })
-	a := &cascade{t: t, user: user, log: c.logger(), tried: map[string]bool{}, preferred: opts.PreferredAlgorithms.PublicKeys, disabled: opts.DisabledAlgorithms.PublicKeys}
+	a := &cascade{ctx: ctx, t: t, user: user, log: c.logger(), tried: map[string]bool{}, preferred: opts.PreferredAlgorithms.PublicKeys, disabled: opts.DisabledAlgorithms.PublicKeys}
 	a.gssTarget = gssTarget
 	err := a.run(opts)
 	t.DropGSSContext() // only gssapi-keyex needed it

@@ -18,7 +18,7 @@ type GSSAPIError = auth.GSSAPIError
 func (a *cascade) tryGSSAPI(opts *ConnectOptions) (bool, error) {
 	target := a.gssTarget
 	a.log.Debug("ssh: trying gssapi-with-mic", "target", target, "delegate", !opts.DisableGSSDelegation)
-	err := auth.GSSAPIWithMIC(a.at, a.user, opts.GSSMechanism, target, !opts.DisableGSSDelegation)
+	err := auth.GSSAPIWithMIC(a.ctx, a.at, a.user, opts.GSSMechanism, target, !opts.DisableGSSDelegation)
 	var ge *auth.GSSAPIError
 	var fe *auth.FailureError
 	if errors.As(err, &ge) && !errors.As(err, &fe) {

@@ -1,15 +1,18 @@
 package amiko
 
 import (
+	"context"
 	"errors"
 	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/amiko-ssh/amiko/gssapi"
 	"github.com/amiko-ssh/amiko/gssapi/krb5"
+	"github.com/amiko-ssh/amiko/internal/gsstest"
 	"github.com/amiko-ssh/amiko/internal/sshtest"
 )
 
@@ -174,4 +177,27 @@ func TestKerberosTrickleDown(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestKerberosGSSKexUnansweredKDC: a GSS-API key exchange whose
+// mechanism is still waiting for its KDC ends with Connect's context
+// (gsstest's Unanswered mechanism waits until its context ends, so
+// without the context this test hangs).
+func TestKerberosGSSKexUnansweredKDC(t *testing.T) {
+	s, _, _ := kerberosServer(t, kerberosMechanisms["krb5"], true)
+	mech := &gsstest.Mechanism{Unanswered: true}
+	o := gssOpts(s, mech, t)
+	o.GSSKex = true
+	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- NewClient().Connect(ctx, "localhost", o) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.DeadlineExceeded) || mech.Target != "host@localhost" {
+			t.Fatalf("Connect: %v (the mechanism was asked for %q), want the context's deadline", err, mech.Target)
+		}
+	case <-time.After(time.Minute): // a hang guard
+		t.Fatal("Connect still waiting on the mechanism after its context's deadline")
+	}
 }

@@ -1,8 +1,10 @@
 package amiko
 
 import (
+	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -85,5 +87,33 @@ func TestGSSAPITrickleDown(t *testing.T) {
 	if !errors.As(err, &ae) || len(ae.Attempts) == 0 || ae.Attempts[0].Method != "gssapi-with-mic" ||
 		!errors.Is(ae.Attempts[0].Err, gssapi.ErrNoCredentials) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestGSSAPIUnansweredKDC: a mechanism still waiting for its KDC when
+// the authentication's time is up ends with it: Connect returns the
+// timeout, as it would for a server that stopped answering, rather
+// than waiting on the KDC (gsstest's Unanswered mechanism waits until
+// its context ends, so without the context this test hangs).
+func TestGSSAPIUnansweredKDC(t *testing.T) {
+	isolate(t)
+	s := xsshWithGSSAPI(t)
+	checkNoLeak(t)
+	mech := &gsstest.Mechanism{Unanswered: true}
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	errc := make(chan error, 1)
+	go func() {
+		errc <- c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User,
+			GSSAuth: true, GSSMechanism: mech, DisableAgent: true, DisableKeyDiscovery: true,
+			AuthTimeout: 300 * time.Millisecond})
+	}()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.DeadlineExceeded) || mech.Target == "" {
+			t.Fatalf("Connect: %v (the mechanism was asked for %q), want the auth timeout", err, mech.Target)
+		}
+	case <-time.After(time.Minute): // a hang guard
+		t.Fatal("Connect still waiting on the mechanism after the auth timeout")
 	}
 }

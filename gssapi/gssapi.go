@@ -11,6 +11,7 @@
 package gssapi
 
 import (
+	"context"
 	"encoding/asn1"
 	"errors"
 )
@@ -27,7 +28,14 @@ type Mechanism interface {
 	// (GSS_C_NT_HOSTBASED_SERVICE). Mutual authentication and integrity
 	// are always requested; Delegate asks to forward the initiator's
 	// credentials (a forwardable Kerberos TGT).
-	InitSecContext(target string, opts ContextOptions) (Context, error)
+	//
+	// Whatever the mechanism exchanges with others than the SSH server
+	// (for Kerberos, the KDC, for the service ticket and a forwarded
+	// TGT) happens here, and ctx bounds it: amiko passes the context of
+	// the connection or authentication being made, so that a KDC that
+	// does not answer cannot hold a Connect past its deadline. Step then
+	// only makes and reads the tokens.
+	InitSecContext(ctx context.Context, target string, opts ContextOptions) (Context, error)
 }
 
 // ContextOptions are the requests of InitSecContext.

@@ -1,6 +1,7 @@
 package krb5_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/amiko-ssh/amiko/gssapi"
@@ -15,7 +16,7 @@ func ExampleNew() {
 		fmt.Println(err) // e.g. a KCM cache: use the system library's mechanism
 		return
 	}
-	ctx, err := mech.InitSecContext("host@server.example.org", gssapi.ContextOptions{Delegate: true})
+	ctx, err := mech.InitSecContext(context.Background(), "host@server.example.org", gssapi.ContextOptions{Delegate: true})
 	if err != nil {
 		fmt.Println(err) // errors.Is(err, gssapi.ErrNoCredentials) without kinit
 		return

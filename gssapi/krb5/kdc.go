@@ -1,6 +1,7 @@
 package krb5
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -18,7 +19,7 @@ import (
 // or "ticket expired", is lost.
 
 // kdcTimeout bounds each attempt to reach one KDC, as gokrb5 and MIT's
-// library do (the GSS-API calls take no context).
+// library do; the caller's context bounds them all.
 const kdcTimeout = 5 * time.Second
 
 // maxKDCReply bounds a reply read over TCP.
@@ -27,33 +28,39 @@ const maxKDCReply = 1 << 20
 // exchange sends req to a KDC of realm and returns its reply: over UDP
 // first when the request is small enough (udp_preference_limit), then
 // over TCP if UDP fails or the KDC answers KRB_ERR_RESPONSE_TOO_BIG.
-func (m *mechanism) exchange(realm string, req []byte) ([]byte, error) {
+func (m *mechanism) exchange(ctx context.Context, realm string, req []byte) ([]byte, error) {
 	limit := m.cfg.LibDefaults.UDPPreferenceLimit
 	var udpErr error
 	if limit != 1 && len(req) <= limit {
-		reply, err := m.send(realm, req, false)
+		reply, err := m.send(ctx, realm, req, false)
 		if err == nil && !responseTooBig(reply) {
 			return reply, nil
 		}
+		if ctx.Err() != nil {
+			return nil, err
+		}
 		udpErr = err
 	}
-	reply, err := m.send(realm, req, true)
+	reply, err := m.send(ctx, realm, req, true)
 	if err != nil && udpErr != nil {
 		return nil, fmt.Errorf("%w (and over UDP: %w)", err, udpErr)
 	}
 	return reply, err
 }
 
-func (m *mechanism) send(realm string, req []byte, tcp bool) ([]byte, error) {
+func (m *mechanism) send(ctx context.Context, realm string, req []byte, tcp bool) ([]byte, error) {
 	_, kdcs, err := m.cfg.GetKDCs(realm, tcp)
 	if err != nil {
 		return nil, fmt.Errorf("krb5: finding a KDC for %s: %w", realm, err)
 	}
 	var errs []error
 	for i := 1; i <= len(kdcs); i++ {
-		reply, err := sendTo(kdcs[i], req, tcp, m.kdcTimeout)
+		reply, err := sendTo(ctx, kdcs[i], req, tcp, m.kdcTimeout)
 		if err == nil {
 			return reply, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("krb5: asking the KDC %s of %s: %w", kdcs[i], realm, context.Cause(ctx))
 		}
 		errs = append(errs, err)
 	}
@@ -63,19 +70,28 @@ func (m *mechanism) send(realm string, req []byte, tcp bool) ([]byte, error) {
 	return nil, fmt.Errorf("krb5: no KDC of %s answered: %w", realm, errors.Join(errs...))
 }
 
-func sendTo(addr string, req []byte, tcp bool, timeout time.Duration) ([]byte, error) {
+// sendTo sends req to one KDC and reads its reply, within timeout and
+// ctx.
+func sendTo(ctx context.Context, addr string, req []byte, tcp bool, timeout time.Duration) ([]byte, error) {
 	network := "udp"
 	if tcp {
 		network = "tcp"
 	}
-	conn, err := net.DialTimeout(network, addr, timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	if err := conn.SetDeadline(time.Now().Add(timeout)); err != nil {
+	deadline, _ := ctx.Deadline()
+	if err := conn.SetDeadline(deadline); err != nil {
 		return nil, err
 	}
+	// Cancelling ctx (not only its deadline) interrupts the reads too.
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
 	if !tcp {
 		if _, err := conn.Write(req); err != nil {
 			return nil, err

@@ -46,7 +46,7 @@ func TestMITAcceptor(t *testing.T) {
 		name := map[bool]string{false: "no delegation", true: "delegation"}[delegate]
 		t.Run(name, func(t *testing.T) {
 			a := gsstest.StartMITAcceptor(t, k)
-			ctx, err := newKDCMechanism(t, k, "", forwardable).InitSecContext("host@localhost", gssapi.ContextOptions{Delegate: delegate})
+			ctx, err := newKDCMechanism(t, k, "", forwardable).InitSecContext(t.Context(), "host@localhost", gssapi.ContextOptions{Delegate: delegate})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestMITAcceptor(t *testing.T) {
 func TestMITNotForwardable(t *testing.T) {
 	k := sshtest.StartKDC(t)
 	a := gsstest.StartMITAcceptor(t, k)
-	ctx, err := newKDCMechanism(t, k, "", k.Kinit(t, false)).InitSecContext("host@localhost", gssapi.ContextOptions{Delegate: true})
+	ctx, err := newKDCMechanism(t, k, "", k.Kinit(t, false)).InitSecContext(t.Context(), "host@localhost", gssapi.ContextOptions{Delegate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestMITAESSHA2(t *testing.T) {
 				config = writeFile(t, "krb5.conf", strings.Replace(string(conf), "[libdefaults]",
 					"[libdefaults]\n\tdefault_tgs_enctypes = "+tc.config, 1))
 			}
-			ctx, err := newKDCMechanism(t, k, config, ccache).InitSecContext("host@localhost", gssapi.ContextOptions{})
+			ctx, err := newKDCMechanism(t, k, config, ccache).InitSecContext(t.Context(), "host@localhost", gssapi.ContextOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -203,16 +203,16 @@ func kadmin(t testing.TB, k *sshtest.KDC, query string) {
 func TestMITKDCErrors(t *testing.T) {
 	k := sshtest.StartKDC(t)
 	m := newKDCMechanism(t, k, "", k.Kinit(t, true))
-	_, err := m.InitSecContext("host@nosuch.localhost", gssapi.ContextOptions{})
+	_, err := m.InitSecContext(t.Context(), "host@nosuch.localhost", gssapi.ContextOptions{})
 	if !errors.Is(err, gssapi.ErrUnknownServer) {
 		t.Errorf("unknown service: err = %v, want ErrUnknownServer", err)
 	}
-	_, err = m.InitSecContext("nosuchservice@localhost", gssapi.ContextOptions{Delegate: true})
+	_, err = m.InitSecContext(t.Context(), "nosuchservice@localhost", gssapi.ContextOptions{Delegate: true})
 	if !errors.Is(err, gssapi.ErrUnknownServer) {
 		t.Errorf("unknown service name: err = %v, want ErrUnknownServer", err)
 	}
 	m = newKDCMechanism(t, k, "", filepath.Join(t.TempDir(), "no-cache"))
-	if _, err := m.InitSecContext("host@localhost", gssapi.ContextOptions{}); !errors.Is(err, gssapi.ErrNoCredentials) {
+	if _, err := m.InitSecContext(t.Context(), "host@localhost", gssapi.ContextOptions{}); !errors.Is(err, gssapi.ErrNoCredentials) {
 		t.Errorf("no cache: err = %v, want ErrNoCredentials", err)
 	}
 	// kdestroy leaves no cache; a cache whose TGT another principal's
@@ -225,7 +225,7 @@ func TestMITKDCErrors(t *testing.T) {
 func TestMITAcceptorWrongKey(t *testing.T) {
 	k := sshtest.StartKDC(t)
 	m := newKDCMechanism(t, k, "", k.Kinit(t, true))
-	ctx, err := m.InitSecContext("host@localhost", gssapi.ContextOptions{})
+	ctx, err := m.InitSecContext(t.Context(), "host@localhost", gssapi.ContextOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestMITExpiredTGT(t *testing.T) {
 	// The end time is at most a second after kinit (whole seconds, from
 	// an auth time not later than now); wait it out.
 	time.Sleep(2 * time.Second)
-	if _, err := m.InitSecContext("host@localhost", gssapi.ContextOptions{}); !errors.Is(err, gssapi.ErrExpired) {
+	if _, err := m.InitSecContext(t.Context(), "host@localhost", gssapi.ContextOptions{}); !errors.Is(err, gssapi.ErrExpired) {
 		t.Fatalf("err = %v, want ErrExpired", err)
 	}
 }

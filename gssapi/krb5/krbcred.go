@@ -1,6 +1,7 @@
 package krb5
 
 import (
+	"context"
 	"time"
 
 	"github.com/jcmturner/gofork/encoding/asn1"
@@ -56,14 +57,14 @@ type krbCred struct {
 // of the TGT, renewable as long as the TGT is, as MIT's
 // krb5_fwd_tgt_creds does. The ticket has no addresses, so it is good
 // on the server.
-func (m *mechanism) forwardTGT(client principal, tgt credential) (*ticket, error) {
+func (m *mechanism) forwardTGT(ctx context.Context, client principal, tgt credential) (*ticket, error) {
 	opts := []int{flags.Forwardable, flags.Forwarded}
 	var renewTill time.Time
 	if tgt.Flags&flagRenewable != 0 && !tgt.RenewTill.IsZero() {
 		opts = append(opts, flags.Renewable)
 		renewTill = tgt.RenewTill
 	}
-	return m.tgsExchange(client, tgt, tgt.Server, opts, renewTill)
+	return m.tgsExchange(ctx, client, tgt, tgt.Server, opts, renewTill)
 }
 
 // makeKRBCred wraps the forwarded TGT in a KRB-CRED encrypted in key,

@@ -1,6 +1,7 @@
 package krb5
 
 import (
+	"context"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -170,8 +171,9 @@ func (m *mechanism) OID() asn1.ObjectIdentifier { return gssapi.OIDKerberos5 }
 // InitSecContext reads the credential cache, gets a ticket for the
 // target's service principal from the KDC and, when delegating and the
 // TGT is forwardable, a forwarded TGT too. A failure to get the
-// forwarded TGT only turns delegation off, as in MIT's library.
-func (m *mechanism) InitSecContext(target string, opts gssapi.ContextOptions) (gssapi.Context, error) {
+// forwarded TGT only turns delegation off, as in MIT's library, unless
+// ctx ended: then the context is not made.
+func (m *mechanism) InitSecContext(ctx context.Context, target string, opts gssapi.ContextOptions) (gssapi.Context, error) {
 	b, err := os.ReadFile(m.ccache)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("krb5: no credential cache at %s (run kinit): %w", m.ccache, gssapi.ErrNoCredentials)
@@ -197,13 +199,17 @@ func (m *mechanism) InitSecContext(target string, opts gssapi.ContextOptions) (g
 	if server.Realm != cc.Default.Realm {
 		return nil, fmt.Errorf("krb5: %s is in realm %s, the credentials in %s: %w", server, server.Realm, cc.Default.Realm, errCrossRealm)
 	}
-	service, err := m.tgsExchange(cc.Default, tgt, server, nil, time.Time{})
+	service, err := m.tgsExchange(ctx, cc.Default, tgt, server, nil, time.Time{})
 	if err != nil {
 		return nil, err
 	}
 	c := &secContext{client: cc.Default, service: service, sessionKey: service.Part.Key}
 	if opts.Delegate && tgt.Flags&flagForwardable != 0 {
-		if fwd, err := m.forwardTGT(cc.Default, tgt); err == nil {
+		fwd, err := m.forwardTGT(ctx, cc.Default, tgt)
+		if err != nil && ctx.Err() != nil {
+			return nil, err
+		}
+		if err == nil {
 			// The checksum's Dlgth is 16 bits: a bigger KRB-CRED (a
 			// ticket with a huge PAC) cannot be delegated this way.
 			if cred, err := makeKRBCred(fwd, c.sessionKey); err == nil && len(cred) <= 0xffff {

@@ -1,6 +1,7 @@
 package krb5
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -74,7 +75,7 @@ func TestInitSecContextWithoutCredentials(t *testing.T) {
 		want error
 	}{m, gssapi.ErrNoCredentials}
 	for name, c := range cases {
-		if _, err := c.mech.InitSecContext("host@server.example.org", gssapi.ContextOptions{}); !errors.Is(err, c.want) {
+		if _, err := c.mech.InitSecContext(t.Context(), "host@server.example.org", gssapi.ContextOptions{}); !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want %v", name, err, c.want)
 		}
 	}
@@ -86,7 +87,7 @@ func TestInitSecContextCrossRealm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.InitSecContext("host@a.other.net", gssapi.ContextOptions{}); !errors.Is(err, errCrossRealm) {
+	if _, err := m.InitSecContext(t.Context(), "host@a.other.net", gssapi.ContextOptions{}); !errors.Is(err, errCrossRealm) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -178,7 +179,7 @@ func TestKDCErrors(t *testing.T) {
 	} {
 		kdc := startFakeKDC(t, tooBig, krbError(t, code))
 		m := newTestMechanism(t, kdc.addr, testTGT(t, time.Now().Add(time.Hour), 0))
-		_, err := m.InitSecContext("host@server.example.org", gssapi.ContextOptions{})
+		_, err := m.InitSecContext(t.Context(), "host@server.example.org", gssapi.ContextOptions{})
 		var kerr messages.KRBError
 		if !errors.As(err, &kerr) || kerr.ErrorCode != code {
 			t.Errorf("code %d: err = %v", code, err)
@@ -193,7 +194,7 @@ func TestKDCErrors(t *testing.T) {
 func TestKDCNonsense(t *testing.T) {
 	kdc := startFakeKDC(t, []byte("nonsense"), []byte{0x6d, 0x03, 0x02, 0x01, 0x05})
 	m := newTestMechanism(t, kdc.addr, testTGT(t, time.Now().Add(time.Hour), 0))
-	if _, err := m.InitSecContext("host@server.example.org", gssapi.ContextOptions{}); err == nil {
+	if _, err := m.InitSecContext(t.Context(), "host@server.example.org", gssapi.ContextOptions{}); err == nil {
 		t.Error("a nonsense reply made a context")
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -204,7 +205,63 @@ func TestKDCNonsense(t *testing.T) {
 	l.Close()
 	m = newTestMechanism(t, addr, testTGT(t, time.Now().Add(time.Hour), 0))
 	m.(*mechanism).kdcTimeout = 2 * time.Second
-	if _, err := m.InitSecContext("host@server.example.org", gssapi.ContextOptions{}); err == nil {
+	if _, err := m.InitSecContext(t.Context(), "host@server.example.org", gssapi.ContextOptions{}); err == nil {
 		t.Error("no KDC made a context")
+	}
+}
+
+// A KDC that takes the request and never answers holds InitSecContext
+// only as long as its context: cancelled, or past its deadline, it
+// returns the context's error at once rather than after the per-KDC
+// timeout (an hour here, so that only the context can end the wait).
+func TestKDCUnansweredEndsWithTheContext(t *testing.T) {
+	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	asked := make(chan struct{}, 16)
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			if _, _, err := udp.ReadFrom(buf); err != nil {
+				return
+			}
+			asked <- struct{}{}
+		}
+	}()
+	m := newTestMechanism(t, udp.LocalAddr().String(), testTGT(t, time.Now().Add(time.Hour), 0))
+	m.(*mechanism).kdcTimeout = time.Hour
+
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := m.InitSecContext(ctx, "host@server.example.org", gssapi.ContextOptions{})
+		errc <- err
+	}()
+	<-asked
+	cancel()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled: err = %v, want context.Canceled", err)
+		}
+	case <-time.After(time.Minute): // a hang guard
+		t.Fatal("InitSecContext still waiting for the KDC after its context was cancelled")
+	}
+
+	ctx, cancel = context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	go func() {
+		_, err := m.InitSecContext(ctx, "host@server.example.org", gssapi.ContextOptions{})
+		errc <- err
+	}()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("past the deadline: err = %v, want context.DeadlineExceeded", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("InitSecContext still waiting for the KDC after its context's deadline")
 	}
 }

@@ -33,7 +33,7 @@ func TestOpenSSHGSSAPIWithMIC(t *testing.T) {
 			if err := auth.RequestService(c); err != nil {
 				t.Fatal(err)
 			}
-			if err := auth.GSSAPIWithMIC(c, s.User, mech, "host@localhost", delegate); err != nil {
+			if err := auth.GSSAPIWithMIC(t.Context(), c, s.User, mech, "host@localhost", delegate); err != nil {
 				t.Fatalf("gssapi-with-mic: %v\n%s", err, tailLines(s.Log(), 30))
 			}
 			out := runCommand(t, c, "klist -f; echo KRB5CCNAME=$KRB5CCNAME")

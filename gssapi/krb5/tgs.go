@@ -1,6 +1,7 @@
 package krb5
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"math/big"
@@ -36,7 +37,7 @@ type ticket struct {
 // tgsExchange asks the KDC of the TGT's realm for a ticket to server,
 // with the KDC options opts (RFC 4120 KDCOptions bit numbers) and, if
 // renewTill is set, a renewable lifetime.
-func (m *mechanism) tgsExchange(client principal, tgt credential, server principal, opts []int, renewTill time.Time) (*ticket, error) {
+func (m *mechanism) tgsExchange(ctx context.Context, client principal, tgt credential, server principal, opts []int, renewTill time.Time) (*ticket, error) {
 	var tgtTicket messages.Ticket
 	if err := tgtTicket.Unmarshal(tgt.Ticket); err != nil {
 		return nil, fmt.Errorf("krb5: the TGT in the credential cache does not parse: %w: %w", gssapi.ErrNoCredentials, err)
@@ -73,7 +74,7 @@ func (m *mechanism) tgsExchange(client principal, tgt credential, server princip
 	if err != nil {
 		return nil, err
 	}
-	reply, err := m.exchange(client.Realm, b)
+	reply, err := m.exchange(ctx, client.Realm, b)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@
 package system
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
@@ -24,6 +25,9 @@ type secContext struct {
 	cleanup runtime.Cleanup
 	flags   uint32 // requested
 	state   contextState
+	// start is InitSecContext's context, which bounds the first Step:
+	// the library asks the KDC for the service ticket there.
+	start context.Context
 
 	retFlags uint32 // granted, from the last gss_init_sec_context
 }
@@ -62,7 +66,18 @@ func (c *secContext) Step(input []byte) ([]byte, bool, error) {
 	default:
 		return nil, false, fmt.Errorf("%w: the context failed or was closed", errState)
 	}
-	out, retFlags, st := c.h.initSecContext(c.flags, input)
+	var out []byte
+	var retFlags uint32
+	var st status
+	if ph == phaseFirst {
+		var err error
+		if out, retFlags, st, err = c.firstCall(); err != nil {
+			return nil, false, err
+		}
+		c.start = nil
+	} else {
+		out, retFlags, st = c.h.initSecContext(c.flags, input)
+	}
 	if st.failed() {
 		c.fail()
 		return nil, false, statusError("gss_init_sec_context", st, ph)
@@ -80,6 +95,47 @@ func (c *secContext) Step(input []byte) ([]byte, bool, error) {
 	c.state = stateEstablished
 	c.h.releaseName() // only establishing needs it
 	return out, true, nil
+}
+
+// firstCall makes the first gss_init_sec_context call, which may wait
+// for KDCs, within c.start. The library's call cannot be interrupted:
+// when the context ends first, the call is left to finish on its own
+// goroutine, which then frees the handles it was given, and the
+// security context fails at once.
+func (c *secContext) firstCall() ([]byte, uint32, status, error) {
+	if c.start.Done() == nil {
+		out, retFlags, st := c.h.initSecContext(c.flags, nil)
+		return out, retFlags, st, nil
+	}
+	if err := c.start.Err(); err != nil {
+		c.fail()
+		return nil, 0, status{}, fmt.Errorf("system gssapi: gss_init_sec_context: %w", context.Cause(c.start))
+	}
+	type result struct {
+		out      []byte
+		retFlags uint32
+		st       status
+	}
+	h, flags := c.h, c.flags
+	done := make(chan result, 1)
+	go func() {
+		out, retFlags, st := h.initSecContext(flags, nil)
+		done <- result{out, retFlags, st}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.retFlags, r.st, nil
+	case <-c.start.Done():
+	}
+	// The handles stay with the call, freed when it returns; the
+	// context keeps empty ones and fails.
+	go func() {
+		<-done
+		h.release()
+	}()
+	c.h = &handles{}
+	c.fail()
+	return nil, 0, status{}, fmt.Errorf("system gssapi: gss_init_sec_context: %w", context.Cause(c.start))
 }
 
 func flagNames(f uint32) string {

@@ -3,6 +3,7 @@
 package system
 
 import (
+	"context"
 	"encoding/asn1"
 	"errors"
 	"runtime"
@@ -40,8 +41,9 @@ func (mechanism) OID() asn1.ObjectIdentifier { return gssapi.OIDKerberos5 }
 
 // InitSecContext imports target as a GSS_C_NT_HOSTBASED_SERVICE name;
 // the library is first asked for a context by the first Step, which is
-// where a missing ticket or an unknown service principal shows.
-func (mechanism) InitSecContext(target string, opts gssapi.ContextOptions) (gssapi.Context, error) {
+// where a missing ticket or an unknown service principal shows, and
+// which asks the KDC for the service ticket: ctx bounds that call.
+func (mechanism) InitSecContext(ctx context.Context, target string, opts gssapi.ContextOptions) (gssapi.Context, error) {
 	h := &handles{}
 	if st := h.importName(target); st.failed() {
 		h.release()
@@ -51,7 +53,7 @@ func (mechanism) InitSecContext(target string, opts gssapi.ContextOptions) (gssa
 	if opts.Delegate {
 		flags |= flagDeleg
 	}
-	c := &secContext{h: h, flags: flags}
+	c := &secContext{h: h, flags: flags, start: ctx}
 	// A context dropped without Close (by a caller's bug) still frees
 	// its C memory once collected; Close stops this.
 	c.cleanup = runtime.AddCleanup(c, func(h *handles) { h.release() }, h)

@@ -3,17 +3,20 @@
 package system
 
 import (
+	"context"
 	"errors"
-	"github.com/amiko-ssh/amiko/internal/gsstest"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/amiko-ssh/amiko/gssapi"
 	"github.com/amiko-ssh/amiko/gssapi/krb5"
+	"github.com/amiko-ssh/amiko/internal/gsstest"
 	"github.com/amiko-ssh/amiko/internal/leaktest"
 	"github.com/amiko-ssh/amiko/internal/sshtest"
 )
@@ -34,7 +37,7 @@ func TestGSSMITAcceptor(t *testing.T) {
 		name := map[bool]string{false: "no delegation", true: "delegation"}[delegate]
 		t.Run(name, func(t *testing.T) {
 			a := gsstest.StartMITAcceptor(t, k)
-			ctx, err := m.InitSecContext("host@localhost", gssapi.ContextOptions{Delegate: delegate})
+			ctx, err := m.InitSecContext(t.Context(), "host@localhost", gssapi.ContextOptions{Delegate: delegate})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,7 +108,7 @@ func TestGSSMITAcceptor(t *testing.T) {
 func TestGSSMITNotForwardable(t *testing.T) {
 	k := realm(t, false)
 	a := gsstest.StartMITAcceptor(t, k)
-	ctx, err := newMech(t).InitSecContext("host@localhost", gssapi.ContextOptions{Delegate: true})
+	ctx, err := newMech(t).InitSecContext(t.Context(), "host@localhost", gssapi.ContextOptions{Delegate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +141,7 @@ func TestGSSDIRCache(t *testing.T) {
 		t.Errorf("the pure-Go mechanism on a DIR cache: err = %v, want ErrNoCredentials", err)
 	}
 	a := gsstest.StartMITAcceptor(t, k)
-	ctx, err := newMech(t).InitSecContext("host@localhost", gssapi.ContextOptions{Delegate: true})
+	ctx, err := newMech(t).InitSecContext(t.Context(), "host@localhost", gssapi.ContextOptions{Delegate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +159,7 @@ func TestGSSErrors(t *testing.T) {
 	m := newMech(t)
 	firstStep := func(target string) error {
 		t.Helper()
-		ctx, err := m.InitSecContext(target, gssapi.ContextOptions{Delegate: true})
+		ctx, err := m.InitSecContext(t.Context(), target, gssapi.ContextOptions{Delegate: true})
 		if err != nil {
 			t.Fatalf("InitSecContext(%q): %v", target, err)
 		}
@@ -210,7 +213,7 @@ func TestGSSMutualFailed(t *testing.T) {
 	k := realm(t, true)
 	m := newMech(t)
 	start := func() gssapi.Context {
-		ctx, err := m.InitSecContext("host@localhost", gssapi.ContextOptions{})
+		ctx, err := m.InitSecContext(t.Context(), "host@localhost", gssapi.ContextOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,7 +227,7 @@ func TestGSSMutualFailed(t *testing.T) {
 	// same session key (the service ticket comes from the cache) but
 	// another authenticator.
 	other := start()
-	first, err := m.InitSecContext("host@localhost", gssapi.ContextOptions{})
+	first, err := m.InitSecContext(t.Context(), "host@localhost", gssapi.ContextOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +257,7 @@ func TestGSSMutualFailed(t *testing.T) {
 // Calls out of order are errors, not crashes; Close may be repeated.
 func TestGSSOutOfOrder(t *testing.T) {
 	realm(t, true)
-	ctx, err := newMech(t).InitSecContext("host@localhost", gssapi.ContextOptions{})
+	ctx, err := newMech(t).InitSecContext(t.Context(), "host@localhost", gssapi.ContextOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,5 +320,79 @@ func TestGSSClassify(t *testing.T) {
 	err := statusError("gss_init_sec_context", status{statusNoCred, minor(krb5FCCNoFile)}, phaseFirst)
 	if se := statusOf(t, err); !strings.Contains(se.Error(), "No credentials were supplied") || !errors.Is(err, gssapi.ErrNoCredentials) {
 		t.Errorf("statusError: %v", err)
+	}
+}
+
+// A KDC that takes the request for the service ticket and never answers
+// holds the first Step only as long as InitSecContext's context: the
+// library's call is left to finish on its own (here when the listener
+// closes at the test's end) and the context fails at once.
+func TestGSSUnansweredKDCEndsWithTheContext(t *testing.T) {
+	k := realm(t, true)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := make(chan struct{}, 1)
+	var held []net.Conn
+	var mu sync.Mutex
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+			select {
+			case asked <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	conf, err := os.ReadFile(k.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	silent := filepath.Join(t.TempDir(), "krb5.conf")
+	if err := os.WriteFile(silent, []byte(strings.ReplaceAll(string(conf), k.Addr, l.Addr().String())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KRB5_CONFIG", silent)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	sec, err := newMech(t).InitSecContext(ctx, "host@localhost", gssapi.ContextOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sec.Close()
+	go func() {
+		<-asked
+		cancel()
+	}()
+	errc := make(chan error, 1)
+	go func() {
+		_, _, err := sec.Step(nil)
+		errc <- err
+	}()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Step: %v, want context.Canceled", err)
+		}
+	case <-time.After(time.Minute): // a hang guard
+		t.Fatal("Step still waiting for the KDC after its context was cancelled")
+	}
+	if _, _, err := sec.Step(nil); !errors.Is(err, errState) {
+		t.Errorf("Step after the cancelled one: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"io"
@@ -206,7 +207,9 @@ func FuzzMethods(f *testing.F) {
 			func(t Transport) error { return KeyboardInteractive(t, "u", answerEmpty) },
 			func(t Transport) error { return PublicKey(t, "u", signer) },
 			func(t Transport) error { _, err := PublicKeyQuery(t, "u", signer.PublicKey(), ""); return err },
-			func(t Transport) error { return GSSAPIWithMIC(t, "u", &gsstest.Mechanism{}, "host@s", true) },
+			func(t Transport) error {
+				return GSSAPIWithMIC(context.Background(), t, "u", &gsstest.Mechanism{}, "host@s", true)
+			},
 		}
 		for _, m := range methods {
 			ft := &fakeTransport{

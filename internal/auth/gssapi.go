@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"context"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -53,19 +54,20 @@ func (e *GSSAPIError) Unwrap() error { return e.Err }
 // offers the mechanism, establishes a security context with target (a
 // host-based service name, "host@server"), and proves it with a MIC over
 // the session. delegate asks the mechanism to forward the user's
-// credentials.
+// credentials. ctx bounds what the mechanism does elsewhere (asking the
+// KDC for a service ticket).
 //
 // A mechanism that fails (no ticket, unknown server principal) returns a
 // *GSSAPIError; the usual failures come with the first token, before
 // anything is sent, so the caller goes on with the next method. A server
 // that refuses the user returns a *FailureError, with the server's
 // GSSAPI_ERROR text in a *GSSAPIError around it when it sent one.
-func GSSAPIWithMIC(t Transport, user string, mech gssapi.Mechanism, target string, delegate bool) error {
-	return (&Authenticator{Transport: t, User: user}).GSSAPIWithMIC(mech, target, delegate)
+func GSSAPIWithMIC(ctx context.Context, t Transport, user string, mech gssapi.Mechanism, target string, delegate bool) error {
+	return (&Authenticator{Transport: t, User: user}).GSSAPIWithMIC(ctx, mech, target, delegate)
 }
 
 // GSSAPIWithMIC runs gssapi-with-mic; see the function GSSAPIWithMIC.
-func (a *Authenticator) GSSAPIWithMIC(mech gssapi.Mechanism, target string, delegate bool) error {
+func (a *Authenticator) GSSAPIWithMIC(ctx context.Context, mech gssapi.Mechanism, target string, delegate bool) error {
 	oid, err := asn1.Marshal(mech.OID())
 	if err != nil {
 		return &GSSAPIError{Err: err}
@@ -74,12 +76,12 @@ func (a *Authenticator) GSSAPIWithMIC(mech gssapi.Mechanism, target string, dele
 	// ticket, no such server principal) happen here, and then nothing
 	// was sent that a server would need abandoned (x/crypto/ssh's server
 	// cannot abandon gssapi-with-mic midway; OpenSSH's can).
-	ctx, err := mech.InitSecContext(target, gssapi.ContextOptions{Delegate: delegate})
+	sec, err := mech.InitSecContext(ctx, target, gssapi.ContextOptions{Delegate: delegate})
 	if err != nil {
 		return &GSSAPIError{Err: err}
 	}
-	defer ctx.Close()
-	out, established, err := ctx.Step(nil)
+	defer sec.Close()
+	out, established, err := sec.Step(nil)
 	if err != nil {
 		return &GSSAPIError{Err: err}
 	}
@@ -124,7 +126,7 @@ func (a *Authenticator) GSSAPIWithMIC(mech gssapi.Mechanism, target string, dele
 		if err != nil {
 			return err
 		}
-		out, established, err = ctx.Step(in)
+		out, established, err = sec.Step(in)
 		if err != nil {
 			if serverErr != nil {
 				serverErr.Err = err
@@ -134,7 +136,7 @@ func (a *Authenticator) GSSAPIWithMIC(mech gssapi.Mechanism, target string, dele
 		}
 	}
 
-	mic, err := ctx.GetMIC(micData(a.Transport.SessionID(), a.User, methodGSSAPIWithMIC))
+	mic, err := sec.GetMIC(micData(a.Transport.SessionID(), a.User, methodGSSAPIWithMIC))
 	if err != nil {
 		return &GSSAPIError{Err: err}
 	}

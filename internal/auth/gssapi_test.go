@@ -31,7 +31,7 @@ func gssError(msg string) []byte {
 func TestGSSAPIWithMIC(t *testing.T) {
 	ft := &fakeTransport{replies: [][][]byte{{gssResponse(krb5OID)}, {gssToken("ap-rep")}, {success}}}
 	m := &gsstest.Mechanism{}
-	if err := GSSAPIWithMIC(ft, "alice", m, "host@server", true); err != nil {
+	if err := GSSAPIWithMIC(t.Context(), ft, "alice", m, "host@server", true); err != nil {
 		t.Fatal(err)
 	}
 	if m.Target != "host@server" || !m.Delegate {
@@ -65,37 +65,37 @@ func TestGSSAPIWithMICFailures(t *testing.T) {
 	// The server does not do gssapi-with-mic.
 	ft := &fakeTransport{replies: [][][]byte{{appendFailure([]string{"publickey"}, false)}}}
 	var fe *FailureError
-	if err := GSSAPIWithMIC(ft, "u", &gsstest.Mechanism{}, "host@s", false); !errors.As(err, &fe) || fe.Method != "gssapi-with-mic" {
+	if err := GSSAPIWithMIC(t.Context(), ft, "u", &gsstest.Mechanism{}, "host@s", false); !errors.As(err, &fe) || fe.Method != "gssapi-with-mic" {
 		t.Fatalf("refused: %v", err)
 	}
 	// No credentials: a *GSSAPIError, and nothing sent, so the next
 	// method's request is the first.
 	ft = &fakeTransport{replies: [][][]byte{{gssResponse(krb5OID)}}}
-	err := GSSAPIWithMIC(ft, "u", &gsstest.Mechanism{InitErr: gssapi.ErrNoCredentials}, "host@s", false)
+	err := GSSAPIWithMIC(t.Context(), ft, "u", &gsstest.Mechanism{InitErr: gssapi.ErrNoCredentials}, "host@s", false)
 	var ge *GSSAPIError
 	if !errors.As(err, &ge) || !errors.Is(err, gssapi.ErrNoCredentials) || len(ft.written) != 0 {
 		t.Fatalf("no credentials: %v, %d written", err, len(ft.written))
 	}
 	// The server's GSS-API fails: its message is kept with its FAILURE.
 	ft = &fakeTransport{replies: [][][]byte{{gssResponse(krb5OID)}, {gssError("Unspecified GSS failure"), appendFailure([]string{"publickey"}, false)}}}
-	err = GSSAPIWithMIC(ft, "u", &gsstest.Mechanism{}, "host@s", false)
+	err = GSSAPIWithMIC(t.Context(), ft, "u", &gsstest.Mechanism{}, "host@s", false)
 	if !errors.As(err, &ge) || ge.Server != "Unspecified GSS failure" || !errors.As(err, &fe) {
 		t.Fatalf("server error: %v", err)
 	}
 	// A mechanism the client did not offer.
 	other, _ := asn1.Marshal(asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 2})
 	ft = &fakeTransport{replies: [][][]byte{{gssResponse(other)}}}
-	if err := GSSAPIWithMIC(ft, "u", &gsstest.Mechanism{}, "host@s", false); !errors.As(err, new(*ProtocolError)) {
+	if err := GSSAPIWithMIC(t.Context(), ft, "u", &gsstest.Mechanism{}, "host@s", false); !errors.As(err, new(*ProtocolError)) {
 		t.Fatalf("another mechanism: %v", err)
 	}
 	// SUCCESS before the context is established.
 	ft = &fakeTransport{replies: [][][]byte{{gssResponse(krb5OID)}, {success}}}
-	if err := GSSAPIWithMIC(ft, "u", &gsstest.Mechanism{}, "host@s", false); !errors.As(err, new(*ProtocolError)) {
+	if err := GSSAPIWithMIC(t.Context(), ft, "u", &gsstest.Mechanism{}, "host@s", false); !errors.As(err, new(*ProtocolError)) {
 		t.Fatalf("early success: %v", err)
 	}
 	// A bad acceptor token fails the mechanism.
 	ft = &fakeTransport{replies: [][][]byte{{gssResponse(krb5OID)}, {gssToken("forged")}}}
-	if err := GSSAPIWithMIC(ft, "u", &gsstest.Mechanism{}, "host@s", false); !errors.Is(err, gssapi.ErrMutualFailed) {
+	if err := GSSAPIWithMIC(t.Context(), ft, "u", &gsstest.Mechanism{}, "host@s", false); !errors.Is(err, gssapi.ErrMutualFailed) {
 		t.Fatalf("forged token: %v", err)
 	}
 }

@@ -9,8 +9,10 @@ package gsstest
 
 import (
 	"bytes"
+	"context"
 	"encoding/asn1"
 	"errors"
+	"fmt"
 
 	"github.com/amiko-ssh/amiko/gssapi"
 )
@@ -18,6 +20,10 @@ import (
 // Mechanism is the initiator. InitErr, if set, fails InitSecContext.
 type Mechanism struct {
 	InitErr error
+	// Unanswered makes InitSecContext wait until its context ends and
+	// return the context's error, as a mechanism whose KDC never
+	// answers would.
+	Unanswered bool
 	// Target and Delegate record the last InitSecContext call.
 	Target   string
 	Delegate bool
@@ -27,20 +33,24 @@ type Mechanism struct {
 func (m *Mechanism) OID() asn1.ObjectIdentifier { return gssapi.OIDKerberos5 }
 
 // InitSecContext starts a context.
-func (m *Mechanism) InitSecContext(target string, o gssapi.ContextOptions) (gssapi.Context, error) {
+func (m *Mechanism) InitSecContext(ctx context.Context, target string, o gssapi.ContextOptions) (gssapi.Context, error) {
 	m.Target, m.Delegate = target, o.Delegate
+	if m.Unanswered {
+		<-ctx.Done()
+		return nil, fmt.Errorf("gsstest: no answer from the KDC: %w", context.Cause(ctx))
+	}
 	if m.InitErr != nil {
 		return nil, m.InitErr
 	}
-	return &context{delegate: o.Delegate}, nil
+	return &secContext{delegate: o.Delegate}, nil
 }
 
-type context struct {
+type secContext struct {
 	steps    int
 	delegate bool
 }
 
-func (c *context) Step(in []byte) ([]byte, bool, error) {
+func (c *secContext) Step(in []byte) ([]byte, bool, error) {
 	c.steps++
 	switch {
 	case c.steps == 1 && in == nil:
@@ -51,17 +61,17 @@ func (c *context) Step(in []byte) ([]byte, bool, error) {
 	return nil, false, gssapi.ErrMutualFailed
 }
 
-func (c *context) GetMIC(msg []byte) ([]byte, error) { return MIC(msg), nil }
+func (c *secContext) GetMIC(msg []byte) ([]byte, error) { return MIC(msg), nil }
 
-func (c *context) VerifyMIC(msg, mic []byte) error {
+func (c *secContext) VerifyMIC(msg, mic []byte) error {
 	if !bytes.Equal(mic, MIC(msg)) {
 		return gssapi.ErrBadMIC
 	}
 	return nil
 }
 
-func (c *context) Delegated() bool { return c.delegate }
-func (c *context) Close() error    { return nil }
+func (c *secContext) Delegated() bool { return c.delegate }
+func (c *secContext) Close() error    { return nil }
 
 // MIC is the fake MIC of msg.
 func MIC(msg []byte) []byte { return append([]byte("mic:"), msg...) }

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -54,9 +55,11 @@ type Conn struct {
 	// lastSeq is the sequence number of the packet ReadPacket returned
 	// last, for an UNIMPLEMENTED reply.
 	lastSeq uint32
+	// handshakeCtx is Client's context while the first key exchange
+	// runs, for what a method does beyond the connection.
+	handshakeCtx context.Context
 
 	// The write side is guarded by wmu.
-	// a key exchange to finish.
 	wmu         sync.Mutex
 	out         direction
 	deflater    *zlib.Deflater

@@ -39,8 +39,11 @@ func Client(ctx context.Context, conn net.Conn, cfg *Config) (*Conn, error) {
 	bannerDeadline := earliest(deadline(bannerTimeout), deadline(handshakeTimeout))
 	handshakeDeadline := deadline(handshakeTimeout)
 
-	// A cancelled context interrupts whatever read or write is blocked.
+	// A cancelled context interrupts whatever read or write is blocked,
+	// and what a key exchange method does elsewhere (GSS-API's KDC).
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	c.handshakeCtx = ctx
+	defer func() { c.handshakeCtx = nil }()
 	phase := "banner"
 	err = c.clientHandshake(func(p string) {
 		phase = p
@@ -276,7 +279,18 @@ func (c *Conn) runKex(p []byte) error {
 	if first {
 		c.cfg.KexGuesses.remember(c.cfg.ServerName, c.serverVersion, theirs)
 	}
+	ctx := c.handshakeCtx
+	if ctx == nil {
+		// A re-exchange is bounded as a handshake is.
+		ctx = context.Background()
+		if d := timeoutOrDefault(c.cfg.HandshakeTimeout, DefaultHandshakeTimeout); d > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+	}
 	input := &kexInput{
+		ctx:           ctx,
 		clientVersion: c.clientVersion,
 		serverVersion: c.serverVersion,
 		clientKexInit: ours.payload,

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"context"
 	"crypto"
 	"io"
 
@@ -57,6 +58,10 @@ type kexTransport interface {
 
 // kexInput is what every method hashes besides its own values.
 type kexInput struct {
+	// ctx bounds what a method does beyond the connection: a GSS-API
+	// mechanism's requests to its KDC.
+	ctx context.Context
+
 	clientVersion []byte // V_C, without CR LF
 	serverVersion []byte // V_S, without CR LF
 	clientKexInit []byte // I_C, the payload of our KEXINIT

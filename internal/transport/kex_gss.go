@@ -147,7 +147,7 @@ func (k *gssKex) run(t kexTransport, in *kexInput) (*kexResult, error) {
 		agree.(*dhAgreement).group = grp
 		prefix = p
 	}
-	ctx, err := k.cfg.Mechanism.InitSecContext(k.cfg.Target, gssapi.ContextOptions{Delegate: k.cfg.Delegate})
+	ctx, err := k.cfg.Mechanism.InitSecContext(in.ctx, k.cfg.Target, gssapi.ContextOptions{Delegate: k.cfg.Delegate})
 	if err != nil {
 		return nil, &GSSKexError{Method: k.name, Err: err}
 	}

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdh"
 	"crypto/rand"
 	"errors"
@@ -104,7 +105,7 @@ func (s *gssKexServer) readPacket() ([]byte, error) {
 }
 
 func gssTestInput() *kexInput {
-	return &kexInput{clientVersion: []byte("SSH-2.0-amiko"), serverVersion: []byte("SSH-2.0-test"),
+	return &kexInput{ctx: context.Background(), clientVersion: []byte("SSH-2.0-amiko"), serverVersion: []byte("SSH-2.0-test"),
 		clientKexInit: []byte{20, 1}, serverKexInit: []byte{20, 2}, gexMin: 2048, gexN: 3072, gexMax: 8192}
 }
 
