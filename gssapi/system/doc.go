@@ -84,7 +84,10 @@
 // # How it differs from gssapi/krb5
 //
 // The context is made by the first Step, not by InitSecContext, so a
-// missing ticket or an unknown server shows there. As OpenSSH requests
+// missing ticket or an unknown server shows there; InitSecContext's
+// context bounds that Step, which asks the KDC for the service ticket.
+// The library's call cannot be interrupted: when the context ends first,
+// Step returns its error and the call finishes on a goroutine of its own. As OpenSSH requests
 // neither GSS_C_SEQUENCE_FLAG nor GSS_C_REPLAY_FLAG, MIT's library checks
 // no sequence numbers on MICs: a replayed MIC verifies, where the pure-Go
 // mechanism refuses it (SSH verifies one MIC per context, so this changes
