@@ -17,8 +17,8 @@ type invocation struct {
 	stdioTarget string // -W host:port: stdin and stdout to a connection through the server
 }
 
-const sshUsage = `usage: amiko ssh [-AaCgKkNnqsTtvx] [-c cipher_spec] [-e escape_char]
-           [-F none] [-i identity_file] [-J destination]
+const sshUsage = `usage: amiko ssh [-AaCgKkNnqsTtvx] [-c cipher_spec] [-D [bind_address:]port]
+           [-e escape_char] [-F none] [-i identity_file] [-J destination]
            [-L [bind_address:]port:host:hostport] [-l login_name] [-m mac_spec]
            [-o option] [-p port] [-R [bind_address:]port:host:hostport]
            [-W host:port] destination [command [argument ...]]`
@@ -35,7 +35,7 @@ const flagsWithArgument = "BbcDEeFIiJLlmOoPpQRSWw"
 // unsupportedFlags are OpenSSH flags amiko ssh does not implement.
 var unsupportedFlags = map[byte]string{
 	'4': "forcing IPv4", '6': "forcing IPv6", 'B': "binding to an interface",
-	'b': "binding to an address", 'D': "dynamic (SOCKS) forwarding", 'E': "a log file",
+	'b': "binding to an address", 'E': "a log file",
 	'f': "going to the background", 'G': "printing the configuration", 'I': "PKCS#11",
 	'M': "connection multiplexing", 'O': "multiplexing control", 'P': "tags",
 	'Q': "algorithm queries", 'S': "multiplexing control sockets", 'V': "-V",
@@ -143,6 +143,8 @@ func (inv *invocation) flag(f byte, arg string) error {
 		return c.force("Compression", "yes")
 	case 'c':
 		return c.force("Ciphers", arg)
+	case 'D':
+		return c.setOption("DynamicForward", arg, true)
 	case 'e':
 		// Escape sequences (~.) are not implemented: every escape
 		// character behaves as "none".

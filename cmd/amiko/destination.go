@@ -155,7 +155,7 @@ func checkHostName(h string) error {
 }
 
 // forwardSpec is one -L or -R: listen on Bind:Port, connect to
-// Host:HostPort on the other side.
+// Host:HostPort on the other side; or one -D, without Host and HostPort.
 type forwardSpec struct {
 	Bind     string // "" if not given
 	BindSet  bool   // a bind address was given, possibly empty or "*"
@@ -193,6 +193,30 @@ func parseForward(s string) (forwardSpec, error) {
 	if f.HostPort, err = parsePort(fields[2]); err != nil {
 		return forwardSpec{}, fmt.Errorf("bad forwarding specification %q: bad host port %q", s, fields[2])
 	}
+	return f, nil
+}
+
+// parseDynamicForward reads -D's "[bind_address:]port", with the same
+// brackets and separators as parseForward.
+func parseDynamicForward(s string) (forwardSpec, error) {
+	fields, err := splitForward(s)
+	if err != nil {
+		return forwardSpec{}, err
+	}
+	var f forwardSpec
+	switch len(fields) {
+	case 1:
+	case 2:
+		f.Bind, f.BindSet = fields[0], true
+		fields = fields[1:]
+	default:
+		return forwardSpec{}, fmt.Errorf("bad dynamic forwarding specification %q: want [bind_address:]port", s)
+	}
+	port, err := strconv.Atoi(fields[0])
+	if err != nil || port < 0 || port > 65535 {
+		return forwardSpec{}, fmt.Errorf("bad dynamic forwarding specification %q: bad listen port %q", s, fields[0])
+	}
+	f.Port = port
 	return f, nil
 }
 

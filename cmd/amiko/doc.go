@@ -11,7 +11,8 @@
 //
 //	amiko ssh [-AaCgKkNnqsTtvx] [-c ciphers] [-m macs] [-i identity_file]...
 //	          [-J [user@]host[:port][,...]] [-L [bind_address:]port:host:hostport]...
-//	          [-R [bind_address:]port:host:hostport]... [-l user] [-p port]
+//	          [-R [bind_address:]port:host:hostport]... [-D [bind_address:]port]...
+//	          [-l user] [-p port]
 //	          [-o Option=value]... [-W host:port] [-F none] [-e escape_char]
 //	          destination [command [argument ...]]
 //
@@ -33,13 +34,25 @@
 // ProxyCommand.
 //
 // Forwarding: -L listens locally and connects through the server, -R asks
-// the server to listen and connects from here; the bind address defaults
-// to the loopback (-g, GatewayPorts=yes: every address for -L), a port of
-// 0 is chosen by the listener and printed. A forwarding that cannot be
-// set up is a warning, or the end of the run with
-// ExitOnForwardFailure=yes. -A forwards the agent at SSH_AUTH_SOCK (-a
-// does not). -J connects through jump hosts, each [user@]host[:port] or
-// an ssh:// URI, comma-separated, each reached through the one before.
+// the server to listen and connects from here, -D listens locally as a
+// SOCKS server (SOCKS4, SOCKS4a and SOCKS5 without authentication,
+// CONNECT only) and connects through the server to where each client
+// asks. The bind address defaults to the loopback (-g, GatewayPorts=yes:
+// every address for -L and -D), a port of 0 is chosen by the listener
+// and printed. A forwarding that cannot be set up is a warning, or the
+// end of the run with ExitOnForwardFailure=yes. -A forwards the agent at
+// SSH_AUTH_SOCK (-a does not). -J connects through jump hosts, each
+// [user@]host[:port] or an ssh:// URI, comma-separated, each reached
+// through the one before.
+//
+// A -D client is answered once the server has opened its connection or
+// refused it: SOCKS5 "connection refused" for the server's "connect
+// failed", "connection not allowed by ruleset" for "administratively
+// prohibited", "general failure" otherwise, and SOCKS4 "rejected".
+// OpenSSH's ssh answers "granted" at once and closes the connection when
+// the open fails. A request that amiko does not serve (BIND, UDP
+// ASSOCIATE, an unknown address type, authentication other than none)
+// gets the protocol's reply for it.
 //
 // # Options (-o)
 //
@@ -47,7 +60,8 @@
 // ssh_config(5), the first value given for an option wins (so "-l bob
 // alice@host" logs in as bob), except for the flags that OpenSSH applies
 // directly (-A, -a, -C, -c, -m, -J, -K, -k, -g, -t, -T, -v, -q), and
-// IdentityFile, LocalForward and RemoteForward, which accumulate.
+// IdentityFile, LocalForward, RemoteForward and DynamicForward, which
+// accumulate.
 //
 //	HostName, Port, User                    where to connect, as whom
 //	IdentityFile                            a private key file (~ and %d %h %p %r expanded);
@@ -78,11 +92,14 @@
 //	ServerAliveInterval, ServerAliveCountMax
 //	                                        keepalives; the connection ends after
 //	                                        more than CountMax unanswered ones
-//	                                        (CountMax 0: no keepalives)
+//	                                        (CountMax 0, as in OpenSSH: once an
+//	                                        interval passed with nothing from the
+//	                                        server, with no keepalive sent)
 //	ProxyCommand                            run with sh -c (%h %p %r %% expanded); its stdin
 //	                                        and stdout carry the connection (none: off)
 //	ProxyJump                               as -J (none: off)
-//	ForwardAgent, LocalForward, RemoteForward, GatewayPorts, ExitOnForwardFailure
+//	ForwardAgent, LocalForward, RemoteForward, DynamicForward, GatewayPorts,
+//	ExitOnForwardFailure
 //	RequestTTY                              auto, yes (-t), force (-tt), no (-T)
 //	LogLevel                                QUIET (-q), ..., INFO, VERBOSE, DEBUG1-3 (-v, -vv, -vvv)
 //
@@ -141,8 +158,8 @@
 // to the destination only. The algorithm options (-c, -m,
 // KexAlgorithms, ...) keep OpenSSH's list syntax and order; naming a
 // legacy algorithm such as ssh-rsa or aes128-cbc is the explicit opt-in
-// it needs. Escape sequences (~.), X11 forwarding, dynamic (SOCKS) forwarding,
-// connection multiplexing and -4/-6 are not implemented.
+// it needs. Escape sequences (~.), X11 forwarding, connection
+// multiplexing and -4/-6 are not implemented.
 //
 // # amiko demo
 //

@@ -12,14 +12,17 @@ import (
 	"time"
 )
 
-// forwards are the -L and -R forwardings of a run: their listeners and
-// the connections they carry, all ended by stop.
+// forwards are the -L, -R and -D forwardings of a run: their listeners
+// and the connections they carry, all ended by stop.
 type forwards struct {
 	mu        sync.Mutex
 	listeners []net.Listener
 	conns     map[net.Conn]struct{}
 	closed    bool
 	wg        sync.WaitGroup
+	// cancel ends the channel opens still waiting for the server, so
+	// that stop does not wait for a server that stopped answering.
+	cancel context.CancelFunc
 }
 
 // track records c so that stop closes it; false if stop already ran.
@@ -42,6 +45,7 @@ func (f *forwards) untrack(c net.Conn) {
 // stop closes every listener and connection and waits for their
 // goroutines.
 func (f *forwards) stop() {
+	f.cancel()
 	f.mu.Lock()
 	f.closed = true
 	for _, l := range f.listeners {
@@ -66,13 +70,14 @@ func (e *forwardError) Error() string {
 }
 func (e *forwardError) Unwrap() error { return e.err }
 
-// startForwards sets up every -L and -R. A forwarding that fails is a
-// warning (ssh's default), or the end of the run with
+// startForwards sets up every -L, -R and -D. A forwarding that fails is
+// a warning (ssh's default), or the end of the run with
 // ExitOnForwardFailure. A changed host key (StrictHostKeyChecking=no)
 // switches forwarding off, as in OpenSSH.
 func (r *runner) startForwards(ctx context.Context, inv *invocation, ch *chain, log *slog.Logger) (*forwards, error) {
 	cfg := inv.cfg
 	f := &forwards{conns: map[net.Conn]struct{}{}}
+	ctx, f.cancel = context.WithCancel(ctx)
 	if ch.changed {
 		return f, nil
 	}
@@ -87,16 +92,22 @@ func (r *runner) startForwards(ctx context.Context, inv *invocation, ch *chain, 
 		}
 		return nil
 	}
+	// listen opens a listener for -L or -D and registers it with f and
+	// the runner.
+	listen := func(spec string, fs forwardSpec) (net.Listener, error) {
+		l, err := net.Listen("tcp", net.JoinHostPort(localBind(fs, cfg.GatewayPorts), strconv.Itoa(fs.Port)))
+		if err != nil {
+			return nil, err
+		}
+		f.listeners = append(f.listeners, l)
+		if r.listening != nil {
+			r.listening(spec, l.Addr())
+		}
+		return l, nil
+	}
 	for _, spec := range cfg.LocalForwards {
 		fs, _ := parseForward(spec) // checked when the option was read
-		bind := "localhost"
-		if fs.BindSet && fs.Bind != "localhost" || !fs.BindSet && cfg.GatewayPorts {
-			bind = fs.Bind
-			if bind == "*" {
-				bind = ""
-			}
-		}
-		l, err := net.Listen("tcp", net.JoinHostPort(bind, strconv.Itoa(fs.Port)))
+		l, err := listen(spec, fs)
 		if err != nil {
 			if err := fail("local", spec, err); err != nil {
 				return nil, err
@@ -108,10 +119,6 @@ func (r *runner) startForwards(ctx context.Context, inv *invocation, ch *chain, 
 		if fs.Port == 0 {
 			r.infof(cfg)("Allocated port %d for local forward to %s", l.Addr().(*net.TCPAddr).Port, target)
 		}
-		f.listeners = append(f.listeners, l)
-		if r.listening != nil {
-			r.listening(spec, l.Addr())
-		}
 		f.wg.Add(1)
 		go f.serve(l, func(local net.Conn) {
 			remote, err := client.Dial(ctx, "tcp", target)
@@ -121,6 +128,34 @@ func (r *runner) startForwards(ctx context.Context, inv *invocation, ch *chain, 
 				return
 			}
 			f.splice(local, remote)
+		})
+	}
+	for _, spec := range cfg.DynamicForwards {
+		fs, _ := parseDynamicForward(spec)
+		l, err := listen(spec, fs)
+		if err != nil {
+			if err := fail("dynamic", spec, err); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		log.Debug("amiko: dynamic forwarding", "listen", l.Addr().String())
+		if fs.Port == 0 {
+			r.infof(cfg)("Allocated port %d for dynamic forward", l.Addr().(*net.TCPAddr).Port)
+		}
+		dial := func(ctx context.Context, addr string) (net.Conn, error) { return client.Dial(ctx, "tcp", addr) }
+		f.wg.Add(1)
+		go f.serve(l, func(local net.Conn) {
+			remote, err := socksConnect(ctx, local, dial)
+			var oe *socksOpenError
+			switch {
+			case errors.As(err, &oe):
+				r.infof(cfg)("channel: open failed for %s: %s", printable(oe.target), printable(oe.err.Error()))
+			case err != nil:
+				log.Debug("amiko: SOCKS request not served", "from", local.RemoteAddr().String(), "err", err)
+			default:
+				f.splice(local, remote)
+			}
 		})
 	}
 	for _, spec := range cfg.RemoteForwards {
@@ -161,6 +196,20 @@ func (r *runner) startForwards(ctx context.Context, inv *invocation, ch *chain, 
 		})
 	}
 	return f, nil
+}
+
+// localBind is the address a -L or -D forwarding listens on, by
+// OpenSSH's rules (channel_fwd_bind_addr): the loopback, unless
+// GatewayPorts (-g) is set and no address is given, or an address other
+// than "localhost" is given; "" and "*" mean every address.
+func localBind(fs forwardSpec, gatewayPorts bool) string {
+	if fs.BindSet && fs.Bind != "localhost" || !fs.BindSet && gatewayPorts {
+		if fs.Bind == "*" {
+			return ""
+		}
+		return fs.Bind
+	}
+	return "localhost"
 }
 
 func portOf(a net.Addr) string {

@@ -12,8 +12,8 @@ import (
 // that stand for options. As in OpenSSH, the first value given for an
 // option wins (ssh_config(5): "the first obtained value will be used"),
 // except that flags which OpenSSH assigns directly (-C, -c, -m, -A, ...)
-// override; list options (IdentityFile, LocalForward, RemoteForward)
-// accumulate.
+// override; list options (IdentityFile, LocalForward, RemoteForward,
+// DynamicForward) accumulate.
 type config struct {
 	set map[string]bool // lowercased names of options already given
 
@@ -50,6 +50,7 @@ type config struct {
 	ForwardAgent          bool
 	LocalForwards         []string // -L specs, colon form
 	RemoteForwards        []string
+	DynamicForwards       []string // -D specs, [bind_address:]port
 	GatewayPorts          bool
 	ExitOnForwardFailure  bool
 	RequestTTY            string // "auto", "yes", "no" or "force"
@@ -346,6 +347,13 @@ var optionTable = map[string]option{
 		}
 		return nil
 	}},
+	"dynamicforward": {list: true, set: func(c *config, v string, _ bool) error {
+		if _, err := parseDynamicForward(v); err != nil {
+			return err
+		}
+		c.DynamicForwards = append(c.DynamicForwards, v)
+		return nil
+	}},
 	"forwardagent":         boolOption(func(c *config) *bool { return &c.ForwardAgent }),
 	"localforward":         forwardOption(func(c *config) *[]string { return &c.LocalForwards }),
 	"remoteforward":        forwardOption(func(c *config) *[]string { return &c.RemoteForwards }),
@@ -388,7 +396,7 @@ var optionTable = map[string]option{
 // implement: naming them gives a clearer error than "unknown".
 var unsupportedOptions = map[string]struct{}{
 	"addressfamily": {}, "bindaddress": {}, "bindinterface": {}, "certificatefile": {},
-	"controlmaster": {}, "controlpath": {}, "controlpersist": {}, "dynamicforward": {},
+	"controlmaster": {}, "controlpath": {}, "controlpersist": {},
 	"escapechar": {}, "forwardx11": {}, "forwardx11trusted": {}, "identityagent": {},
 	"include": {}, "match": {}, "host": {}, "localcommand": {}, "permitlocalcommand": {},
 	"remotecommand": {}, "sendenv": {}, "setenv": {}, "tunnel": {}, "tunneldevice": {},

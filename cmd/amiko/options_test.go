@@ -19,7 +19,7 @@ func TestOptionSyntax(t *testing.T) {
 	}
 	for _, line := range []string{"Port", "Port=", "=22", "NoSuchOption=1", "Port=0", "Port=65536", "Port=x",
 		"BatchMode=maybe", "ConnectTimeout=5x", "StrictHostKeyChecking=sometimes", "ServerAliveCountMax=-1",
-		"Ciphers=aes128-ctr, aes256-ctr", "LocalForward=80", "ProxyJump=user@", "UserKnownHostsFile=\"a b"} {
+		"Ciphers=aes128-ctr, aes256-ctr", "LocalForward=80", "DynamicForward=h:x", "ProxyJump=user@", "UserKnownHostsFile=\"a b"} {
 		if err := newConfig().apply(line); !errors.Is(err, errBadOption) {
 			t.Errorf("-o %q: err %v, want a bad option", line, err)
 		}
@@ -41,7 +41,8 @@ func TestOptionValues(t *testing.T) {
 		"GSSAPIAuthentication=yes", "GSSAPIKeyExchange=yes", "GSSAPIDelegateCredentials=yes",
 		"GSSAPIServerIdentity=host.example", "ServerAliveInterval=15", "ServerAliveCountMax=5",
 		"ProxyCommand=nc \"%h\" %p", "ForwardAgent=yes", "LocalForward=8080 localhost:80",
-		"RemoteForward [::1]:9090 [::1]:90", "RequestTTY=force", "LogLevel=DEBUG2",
+		"RemoteForward [::1]:9090 [::1]:90", "DynamicForward=1080", "DynamicForward [::1]:1081",
+		"RequestTTY=force", "LogLevel=DEBUG2",
 	} {
 		if err := c.apply(line); err != nil {
 			t.Fatalf("-o %q: %v", line, err)
@@ -57,7 +58,7 @@ func TestOptionValues(t *testing.T) {
 		"GSSAPIServerIdentity": "host.example", "ServerAliveInterval": 15 * time.Second,
 		"ServerAliveCountMax": 5, "ProxyCommand": "nc \"%h\" %p", "ForwardAgent": true,
 		"LocalForwards": []string{"8080:localhost:80"}, "RemoteForwards": []string{"[::1]:9090:[::1]:90"},
-		"RequestTTY": "force", "LogLevel": logDebug2,
+		"DynamicForwards": []string{"1080", "[::1]:1081"}, "RequestTTY": "force", "LogLevel": logDebug2,
 	}
 	v := reflect.ValueOf(c).Elem()
 	for field, w := range want {
@@ -114,7 +115,7 @@ func TestParseSSHArgs(t *testing.T) {
 		t.Errorf("-tt: RequestTTY %q", inv.cfg.RequestTTY)
 	}
 	for _, args := range [][]string{
-		{}, {"-p"}, {"-Z", "h"}, {"-D", "1080", "h"}, {"-N", "h", "ls"}, {"-s", "h"},
+		{}, {"-p"}, {"-Z", "h"}, {"-D", "1:2:3", "h"}, {"-X", "h"}, {"-N", "h", "ls"}, {"-s", "h"},
 		{"-J", "a", "-J", "b", "h"}, {"-W", "nohost", "h"}, {"-F", "/etc/ssh/ssh_config", "h"},
 		{"-o", "Port=x", "h"}, {"user@"}, {"ssh://h/path"}, {"-L", "1:2", "h"},
 	} {
