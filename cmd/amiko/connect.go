@@ -135,6 +135,17 @@ func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Co
 	user := r.userFor(h)
 	o := r.connectOptions(cfg, h, user, home)
 	o.Sock, o.PreferredAlgorithms = sock, algorithms
+	var alive *serverAliveConn
+	if final && watchSilence(cfg) {
+		if sock == nil {
+			var err error
+			if sock, err = dialServer(ctx, h.Host, o.Port, cfg.ConnectTimeout); err != nil {
+				return nil, false, err
+			}
+		}
+		alive = &serverAliveConn{Conn: sock, interval: cfg.ServerAliveInterval}
+		o.Sock = alive
+	}
 	if o.GSSAuth || o.GSSKex {
 		// Kerberos (newGSSMechanism), from KRB5_CONFIG and KRB5CCNAME. Without
 		// it, GSS-API is skipped, as OpenSSH skips it without a ticket.
@@ -188,6 +199,9 @@ func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Co
 	if info, ok := client.ConnInfo(); ok {
 		log.Debug("amiko: authenticated", "host", h.Host, "server", info.ServerVersion)
 	}
+	if alive != nil {
+		alive.start()
+	}
 	return client, store.hostKeyChanged(), nil
 }
 
@@ -212,8 +226,8 @@ func (r *runner) connectOptions(cfg *config, h hop, user, home string) *amiko.Co
 		DisableAgent:        cfg.IdentitiesOnly || !cfg.PubkeyAuth,
 		DisableKeyDiscovery: len(cfg.IdentityFiles) > 0 || !cfg.PubkeyAuth,
 	}
-	// ServerAliveCountMax=0 means "never give up" in OpenSSH; the
-	// library cannot probe without a limit, so there are no probes.
+	// ServerAliveCountMax=0 is not the library's (it would take 0 for
+	// its default of 3): serverAliveConn does it on the destination.
 	if cfg.ServerAliveInterval > 0 && cfg.ServerAliveCountMax > 0 {
 		o.KeepaliveInterval, o.KeepaliveCountMax = cfg.ServerAliveInterval, cfg.ServerAliveCountMax
 	}

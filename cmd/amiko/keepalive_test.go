@@ -129,3 +129,36 @@ func (w *watchWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestServerAliveCountMaxZero: with ServerAliveCountMax=0, as in
+// OpenSSH's ssh, the run ends the first time ServerAliveInterval passes
+// with nothing from the server, without a keepalive sent: so even a live
+// server that is quiet is left (a keepalive would have been answered and
+// kept the connection), directly and through a jump host.
+func TestServerAliveCountMaxZero(t *testing.T) {
+	e := newTestEnv(t)
+	jump := e.server(sshtest.Options{})
+	s := e.server(sshtest.Options{})
+	e.trust(jump, s)
+	checkNoLeak(t)
+	inv, _ := parseSSHArgs([]string{"-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=0", "h"})
+	if o := (&runner{getenv: os.Getenv}).connectOptions(inv.cfg, hop{Host: "h"}, "u", "/"); o.KeepaliveInterval != 0 {
+		t.Errorf("the library's keepalives are on (%v), and would probe", o.KeepaliveInterval)
+	}
+	quiet := []string{"-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=0", "127.0.0.1", "echo started; exec sleep 600"}
+	j := jump.User + "@127.0.0.1:" + portOf(mustAddr(t, jump.Addr))
+	for _, args := range [][]string{e.args(s, quiet...), e.args(s, append([]string{"-J", j}, quiet...)...)} {
+		r := e.run("", args...)
+		if r.stdout != "started\n" {
+			t.Errorf("stdout %q: the command did not start", r.stdout)
+		}
+		r.stdout = ""
+		wantOneFailureLine(t, r, "Timeout, server 127.0.0.1 not responding.")
+	}
+	// Output more often than the interval keeps the connection.
+	r := e.run("", e.args(s, "-o", "ServerAliveInterval=3", "-o", "ServerAliveCountMax=0", "127.0.0.1",
+		"for i in $(seq 20); do echo $i; sleep 0.25; done")...)
+	if r.code != 0 || !strings.HasSuffix(r.stdout, "\n20\n") {
+		t.Errorf("a talking server: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+}
