@@ -292,12 +292,19 @@ func (r *runner) stdioForward(ctx context.Context, inv *invocation, ch *chain) i
 		}
 	}()
 	done := make(chan struct{})
+	var copyErr error
 	go func() {
-		io.Copy(r.stdout, conn)
+		_, copyErr = io.Copy(r.stdout, conn)
 		close(done)
 	}()
 	select {
 	case <-done:
+		// The forwarded connection's end is 0, as in OpenSSH; the SSH
+		// connection's (a lost network, a keepalive timeout) is 255,
+		// with its one line.
+		if copyErr != nil {
+			return r.failed(ctx, copyErr, inv)
+		}
 		return 0
 	case <-ctx.Done():
 		conn.Close()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"testing"
 
@@ -157,4 +158,23 @@ func TestJumpHosts(t *testing.T) {
 	}
 	r = e.run("", args...)
 	wantOneFailureLine(t, r, "jump host "+j)
+}
+
+// TestStdioForwardConnectionLost: -W whose SSH connection ends (here by
+// ServerAliveCountMax=0's timeout, while the forwarded connection is
+// idle and its input still open) exits 255 with the one failure line,
+// as OpenSSH's ssh does, not 0 as for the forwarded connection's end.
+func TestStdioForwardConnectionLost(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.server(sshtest.Options{})
+	e.trust(s)
+	echo := startEcho(t)
+	checkNoLeak(t)
+	stdin, hold := io.Pipe()
+	t.Cleanup(func() { hold.Close() }) // before the leak check: the stdin copier ends
+	var stdout, stderr syncBuffer
+	r := &runner{stdin: stdin, stdout: &stdout, stderr: &stderr, getenv: os.Getenv}
+	args := e.args(s, "-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=0", "-W", echo, "127.0.0.1")
+	code := r.run(t.Context(), append([]string{"ssh"}, args...))
+	wantOneFailureLine(t, result{code: code, stderr: stderr.String()}, "Timeout, server 127.0.0.1 not responding.")
 }
