@@ -136,6 +136,19 @@ func (c *Client) ConnInfo() (ConnInfo, bool) {
 	}, true
 }
 
+// Rekey starts a new key exchange (RFC 4253 section 9), as paramiko's
+// Transport.renegotiate_keys and OpenSSH's ~R escape do. It returns once
+// the exchange is asked for; the connection carries on meanwhile, its
+// messages held until the new keys are in use. amiko also re-keys by
+// itself within the limits of RFC 4344.
+func (c *Client) Rekey() error {
+	cc, err := c.active()
+	if err != nil {
+		return err
+	}
+	return asSSHError(cc.t.Rekey())
+}
+
 // Close closes the connection, including a Sock given to Connect.
 func (c *Client) Close() error {
 	c.mu.Lock()

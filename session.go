@@ -222,6 +222,15 @@ func (s *Session) Signal(sig Signal) error {
 	return asSSHError(err)
 }
 
+// SendBreak asks the server to send a BREAK of length d (in whole
+// milliseconds) to the remote terminal or serial line (RFC 4335), as
+// OpenSSH's ~B escape does. No reply is asked for: OpenSSH's sshd sends
+// it on the session's pty, other servers may ignore it.
+func (s *Session) SendBreak(d time.Duration) error {
+	_, err := s.ch.SendRequest("break", false, wire.AppendUint32(nil, uint32(min(d.Milliseconds(), 1<<32-1))))
+	return asSSHError(err)
+}
+
 // Stdin returns the remote process's standard input; closing it sends
 // EOF.
 func (s *Session) Stdin() io.WriteCloser {

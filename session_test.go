@@ -299,3 +299,77 @@ func TestCommandClosedBeforeReply(t *testing.T) {
 	}
 	c.Close()
 }
+
+// TestSendBreakAndRekey: SendBreak sends RFC 4335's "break" with its
+// length in milliseconds and no reply wanted, and Client.Rekey runs a
+// key exchange on a live connection, which then still carries sessions.
+func TestSendBreakAndRekey(t *testing.T) {
+	isolate(t)
+	breaks := make(chan []byte, 1)
+	s := sshtest.StartXSSH(t, sshtest.XSSHOptions{Handler: func(conn ssh.Conn, chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request) {
+		go ssh.DiscardRequests(reqs)
+		for nc := range chans {
+			ch, creqs, err := nc.Accept()
+			if err != nil {
+				continue
+			}
+			go func() {
+				for req := range creqs {
+					switch req.Type {
+					case "break":
+						if req.WantReply {
+							breaks <- nil
+						} else {
+							breaks <- req.Payload
+						}
+					case "shell":
+						req.Reply(true, nil)
+					default:
+						req.Reply(false, nil)
+					}
+				}
+				ch.Close()
+			}()
+		}
+	}})
+	checkNoLeak(t)
+	c := connectTo(t, s, nil)
+	defer c.Close()
+	sess, err := c.NewSession(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if err := sess.Shell(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.SendBreak(1500 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if p := <-breaks; !bytes.Equal(p, []byte{0, 0, 0x05, 0xdc}) {
+		t.Fatalf("break payload %x, want 1500 ms and no reply wanted", p)
+	}
+
+	c.mu.Lock()
+	tr := c.conn.t
+	c.mu.Unlock()
+	before := tr.KexCount()
+	if err := c.Rekey(); err != nil {
+		t.Fatal(err)
+	}
+	// Sessions go on during and after the exchange.
+	hangGuard := time.Now().Add(time.Minute)
+	for tr.KexCount() == before {
+		if time.Now().After(hangGuard) {
+			t.Fatal("no key exchange after Rekey")
+		}
+		s2, err := c.NewSession(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2.Close()
+	}
+	if err := NewClient().Rekey(); !errors.Is(err, ErrNotConnected) {
+		t.Errorf("Rekey without a connection: %v", err)
+	}
+}
