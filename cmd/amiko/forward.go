@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -17,7 +18,7 @@ import (
 type forwards struct {
 	mu        sync.Mutex
 	listeners []net.Listener
-	conns     map[net.Conn]struct{}
+	conns     map[net.Conn]string // what a spliced connection carries, for ~#
 	closed    bool
 	wg        sync.WaitGroup
 	// cancel ends the channel opens still waiting for the server, so
@@ -32,7 +33,7 @@ func (f *forwards) track(c net.Conn) bool {
 	if f.closed {
 		return false
 	}
-	f.conns[c] = struct{}{}
+	f.conns[c] = ""
 	return true
 }
 
@@ -40,6 +41,21 @@ func (f *forwards) untrack(c net.Conn) {
 	f.mu.Lock()
 	delete(f.conns, c)
 	f.mu.Unlock()
+}
+
+// list describes the connections being forwarded, one line each, for
+// the ~# escape.
+func (f *forwards) list() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var lines []string
+	for _, d := range f.conns {
+		if d != "" {
+			lines = append(lines, d)
+		}
+	}
+	slices.Sort(lines)
+	return lines
 }
 
 // stop closes every listener and connection and waits for their
@@ -76,7 +92,7 @@ func (e *forwardError) Unwrap() error { return e.err }
 // switches forwarding off, as in OpenSSH.
 func (r *runner) startForwards(ctx context.Context, inv *invocation, ch *chain, log *slog.Logger) (*forwards, error) {
 	cfg := inv.cfg
-	f := &forwards{conns: map[net.Conn]struct{}{}}
+	f := &forwards{conns: map[net.Conn]string{}}
 	ctx, f.cancel = context.WithCancel(ctx)
 	if ch.changed {
 		return f, nil
@@ -255,6 +271,9 @@ func (f *forwards) splice(a, b net.Conn) {
 		return
 	}
 	defer f.untrack(b)
+	f.mu.Lock()
+	f.conns[b] = fmt.Sprintf("%s <-> %s", a.RemoteAddr(), b.RemoteAddr())
+	f.mu.Unlock()
 	var wg sync.WaitGroup
 	wg.Add(2)
 	half := func(dst, src net.Conn) {

@@ -119,3 +119,63 @@ func TestInteractiveShell(t *testing.T) {
 		t.Errorf("stderr %q", stderr.String())
 	}
 }
+
+// TestEscapeSequences types escapes at a terminal: ~~ sends one ~, ~?
+// lists the escapes, and ~. ends the connection with 255 and ssh's
+// closing line, the terminal's mode restored.
+func TestEscapeSequences(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.server(sshtest.Options{})
+	e.trust(s)
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGWINCH)
+	signal.Stop(c)
+	checkNoLeak(t)
+	master, slave := openPTY(t)
+	defer slave.Close()
+	defer master.Close()
+	before, err := term.GetState(int(slave.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr syncBuffer
+	r := &runner{stdin: slave, stdout: &stdout, stderr: &stderr, getenv: os.Getenv}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute) // a hang guard
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- r.run(ctx, append([]string{"ssh"}, e.args(s, "127.0.0.1")...)) }()
+	waitFor := func(out *syncBuffer, line, want string) {
+		t.Helper()
+		for !strings.Contains(out.String(), want) {
+			select {
+			case code := <-done:
+				t.Fatalf("amiko ssh ended (%d) before printing %q:\n%s\n%s", code, want, stdout.String(), stderr.String())
+			case <-ctx.Done():
+				t.Fatalf("no %q in:\n%s\n%s", want, stdout.String(), stderr.String())
+			case <-time.After(200 * time.Millisecond):
+			}
+			io.WriteString(master, line)
+		}
+	}
+	waitFor(&stdout, "echo ready\r", "ready")
+	// ~~ at a line's start sends one ~: the shell gets "~/x", a path.
+	waitFor(&stdout, "\r~~/x; echo sent\r", "sent")
+	if got := stdout.String(); !strings.Contains(got, "~/x") || strings.Contains(got, "~~/x") {
+		t.Errorf("~~ did not send one ~:\n%s", got)
+	}
+	waitFor(&stderr, "\r~?", "Supported escape sequences:")
+	io.WriteString(master, "\r~.")
+	if code := <-done; code != exitFailure {
+		t.Errorf("exit %d after ~., want 255", code)
+	}
+	if got := stderr.String(); !strings.Contains(got, "~.\r\n") || !strings.Contains(got, "Connection to 127.0.0.1 closed.") {
+		t.Errorf("stderr %q", got)
+	}
+	after, err := term.GetState(int(slave.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *after != *before {
+		t.Error("the terminal's mode was not restored")
+	}
+}

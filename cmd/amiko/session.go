@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/term"
 
@@ -20,7 +21,7 @@ import (
 // shell, with the standard streams connected, and returns the exit
 // status ssh would: the remote status, or 255 for a remote killed by a
 // signal, a session without a status, or a lost connection.
-func (r *runner) remote(ctx context.Context, inv *invocation, ch *chain, log *slog.Logger) int {
+func (r *runner) remote(ctx context.Context, inv *invocation, ch *chain, fw *forwards, log *slog.Logger) int {
 	cfg := inv.cfg
 	client := ch.dest()
 	stdinFD, stdinIsTerm := terminalFD(r.stdin)
@@ -66,15 +67,38 @@ func (r *runner) remote(ctx context.Context, inv *invocation, ch *chain, log *sl
 		return r.failed(ctx, err, inv)
 	}
 
-	restore := func() {}
+	raw, restore := func() {}, func() {}
 	if usePTY && stdinIsTerm {
-		if old, err := term.MakeRaw(stdinFD); err == nil {
-			restore = func() { term.Restore(stdinFD, old) }
+		raw = func() {
+			if old, err := term.MakeRaw(stdinFD); err == nil {
+				restore = func() { term.Restore(stdinFD, old) }
+			}
 		}
+		raw()
 		stopResize := watchWindowSize(stdinFD, s)
 		defer stopResize()
 	}
-	code := r.stream(ctx, inv, s, log)
+	var esc *escapes
+	if c := escapeChar(cfg); usePTY && c != escapeNone {
+		esc = newEscapes(byte(c), r.stderr, escapeActions{
+			sendBreak: func() error { return s.SendBreak(time.Second) },
+			rekey:     client.Rekey,
+			forwards:  fw.list,
+			suspend: func() {
+				restore()
+				if err := suspendSelf(); err != nil {
+					fmt.Fprintf(r.stderr, "%s\r\n", err)
+				}
+				raw()
+				if stdinIsTerm {
+					if w, h, err := term.GetSize(stdinFD); err == nil {
+						s.WindowChange(w, h, 0, 0)
+					}
+				}
+			},
+		})
+	}
+	code := r.stream(ctx, inv, s, esc, log)
 	restore()
 	if usePTY && cfg.LogLevel >= logInfo {
 		fmt.Fprintf(r.stderr, "Connection to %s closed.\n", inv.dest.Host)
@@ -86,10 +110,18 @@ func (r *runner) remote(ctx context.Context, inv *invocation, ch *chain, log *sl
 // end. Stdin is copied until it ends (then EOF is sent) but not waited
 // for: a terminal that is never closed must not keep ssh running after
 // the command exited.
-func (r *runner) stream(ctx context.Context, inv *invocation, s *amiko.Session, log *slog.Logger) int {
-	if inv.stdinNull || r.stdin == nil {
+func (r *runner) stream(ctx context.Context, inv *invocation, s *amiko.Session, esc *escapes, log *slog.Logger) int {
+	quit := make(chan struct{})
+	switch {
+	case inv.stdinNull || r.stdin == nil:
 		s.Stdin().Close()
-	} else {
+	case esc != nil:
+		esc.act.quit = func() { close(quit) }
+		go func() {
+			esc.copy(s.Stdin(), r.stdin)
+			s.Stdin().Close()
+		}()
+	default:
 		go func() {
 			io.Copy(s.Stdin(), r.stdin)
 			s.Stdin().Close()
@@ -103,6 +135,10 @@ func (r *runner) stream(ctx context.Context, inv *invocation, s *amiko.Session, 
 	go func() { wg.Wait(); close(copied) }()
 	select {
 	case <-copied:
+	case <-quit: // ~.
+		s.Close()
+		<-copied
+		return exitFailure
 	case <-ctx.Done():
 		s.Close()
 		<-copied

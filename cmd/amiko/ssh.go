@@ -59,7 +59,7 @@ func (r *runner) afterConnect(ctx context.Context, inv *invocation, ch *chain, l
 	case inv.noCommand:
 		return r.waitConnection(ctx, inv, ch)
 	}
-	return r.remote(ctx, inv, ch, log)
+	return r.remote(ctx, inv, ch, fw, log)
 }
 
 // waitConnection holds the connection open for the forwards (-N) until

@@ -38,3 +38,8 @@ func watchWindowSize(fd int, s *amiko.Session) (stop func()) {
 		<-finished
 	}
 }
+
+// suspendSelf stops amiko as the terminal's ^Z would, returning once it
+// is continued (fg). The terminal is in raw mode, so ^Z reaches the
+// escape filter as a byte rather than as SIGTSTP.
+func suspendSelf() error { return syscall.Kill(os.Getpid(), syscall.SIGTSTP) }
