@@ -9,6 +9,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -108,22 +109,22 @@ func (r *runner) startForwards(ctx context.Context, inv *invocation, ch *chain, 
 		}
 		return nil
 	}
-	// listen opens a listener for -L or -D and registers it with f and
-	// the runner.
-	listen := func(spec string, fs forwardSpec) (net.Listener, error) {
-		l, err := net.Listen("tcp", net.JoinHostPort(localBind(fs, cfg.GatewayPorts), strconv.Itoa(fs.Port)))
+	// listen opens the listeners for -L or -D and registers them with f
+	// and the first with the runner.
+	listen := func(spec string, fs forwardSpec) ([]net.Listener, error) {
+		ls, err := listenAll(ctx, localBind(fs, cfg.GatewayPorts), fs.Port)
 		if err != nil {
 			return nil, err
 		}
-		f.listeners = append(f.listeners, l)
+		f.listeners = append(f.listeners, ls...)
 		if r.listening != nil {
-			r.listening(spec, l.Addr())
+			r.listening(spec, ls[0].Addr())
 		}
-		return l, nil
+		return ls, nil
 	}
 	for _, spec := range cfg.LocalForwards {
 		fs, _ := parseForward(spec) // checked when the option was read
-		l, err := listen(spec, fs)
+		ls, err := listen(spec, fs)
 		if err != nil {
 			if err := fail("local", spec, err); err != nil {
 				return nil, err
@@ -131,12 +132,11 @@ func (r *runner) startForwards(ctx context.Context, inv *invocation, ch *chain, 
 			continue
 		}
 		target := net.JoinHostPort(fs.Host, strconv.Itoa(fs.HostPort))
-		log.Debug("amiko: local forwarding", "listen", l.Addr().String(), "to", target)
+		log.Debug("amiko: local forwarding", "listen", listenerAddrs(ls), "to", target)
 		if fs.Port == 0 {
-			r.infof(cfg)("Allocated port %d for local forward to %s", l.Addr().(*net.TCPAddr).Port, target)
+			r.infof(cfg)("Allocated port %d for local forward to %s", ls[0].Addr().(*net.TCPAddr).Port, target)
 		}
-		f.wg.Add(1)
-		go f.serve(l, func(local net.Conn) {
+		f.serveAll(ls, func(local net.Conn) {
 			remote, err := client.Dial(ctx, "tcp", target)
 			if err != nil {
 				r.infof(cfg)("channel: open failed for %s: %s", target, printable(err.Error()))
@@ -148,20 +148,19 @@ func (r *runner) startForwards(ctx context.Context, inv *invocation, ch *chain, 
 	}
 	for _, spec := range cfg.DynamicForwards {
 		fs, _ := parseDynamicForward(spec)
-		l, err := listen(spec, fs)
+		ls, err := listen(spec, fs)
 		if err != nil {
 			if err := fail("dynamic", spec, err); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		log.Debug("amiko: dynamic forwarding", "listen", l.Addr().String())
+		log.Debug("amiko: dynamic forwarding", "listen", listenerAddrs(ls))
 		if fs.Port == 0 {
-			r.infof(cfg)("Allocated port %d for dynamic forward", l.Addr().(*net.TCPAddr).Port)
+			r.infof(cfg)("Allocated port %d for dynamic forward", ls[0].Addr().(*net.TCPAddr).Port)
 		}
 		dial := func(ctx context.Context, addr string) (net.Conn, error) { return client.Dial(ctx, "tcp", addr) }
-		f.wg.Add(1)
-		go f.serve(l, func(local net.Conn) {
+		f.serveAll(ls, func(local net.Conn) {
 			remote, err := socksConnect(ctx, local, dial)
 			var oe *socksOpenError
 			switch {
@@ -226,6 +225,62 @@ func localBind(fs forwardSpec, gatewayPorts bool) string {
 		return fs.Bind
 	}
 	return "localhost"
+}
+
+// listenAll listens on port at every address of host, as OpenSSH binds
+// each address getaddrinfo gives: "localhost" is 127.0.0.1 and, where
+// the machine has IPv6, ::1. Port 0 takes the port the first listener
+// got for the others too. It fails only if no address could be had.
+// An address or "" (all of them, both families) is one listener.
+func listenAll(ctx context.Context, host string, port int) ([]net.Listener, error) {
+	if host == "" || net.ParseIP(host) != nil {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		if err != nil {
+			return nil, err
+		}
+		return []net.Listener{l}, nil
+	}
+	addrs, err := lookupIPAddr(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	var ls []net.Listener
+	var errs []error
+	for _, a := range addrs {
+		l, err := net.Listen("tcp", (&net.TCPAddr{IP: a.IP, Port: port, Zone: a.Zone}).String())
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if port == 0 {
+			port = l.Addr().(*net.TCPAddr).Port
+		}
+		ls = append(ls, l)
+	}
+	if len(ls) == 0 {
+		return nil, errors.Join(errs...)
+	}
+	return ls, nil
+}
+
+// lookupIPAddr resolves listen addresses; a variable for the tests,
+// since this machine's /etc/hosts decides what "localhost" is.
+var lookupIPAddr = net.DefaultResolver.LookupIPAddr
+
+func listenerAddrs(ls []net.Listener) string {
+	addrs := make([]string, len(ls))
+	for i, l := range ls {
+		addrs[i] = l.Addr().String()
+	}
+	return strings.Join(addrs, " ")
+}
+
+// serveAll serves each of ls with handle.
+func (f *forwards) serveAll(ls []net.Listener, handle func(net.Conn)) {
+	for _, l := range ls {
+		f.wg.Add(1)
+		go f.serve(l, handle)
+	}
 }
 
 func portOf(a net.Addr) string {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -177,4 +178,55 @@ func TestStdioForwardConnectionLost(t *testing.T) {
 	args := e.args(s, "-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=0", "-W", echo, "127.0.0.1")
 	code := r.run(t.Context(), append([]string{"ssh"}, args...))
 	wantOneFailureLine(t, result{code: code, stderr: stderr.String()}, "Timeout, server 127.0.0.1 not responding.")
+}
+
+// TestListenAll: a bind name listens on each of its addresses, as
+// OpenSSH's does (its "localhost" is 127.0.0.1 and ::1 where /etc/hosts
+// says so), port 0 taking the first listener's port for the rest, and
+// fails only when no address could be had.
+func TestListenAll(t *testing.T) {
+	if l, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	} else {
+		l.Close()
+	}
+	defer func(old func(context.Context, string) ([]net.IPAddr, error)) { lookupIPAddr = old }(lookupIPAddr)
+	lookupIPAddr = func(context.Context, string) ([]net.IPAddr, error) {
+		return []net.IPAddr{{IP: net.IPv4(127, 0, 0, 1)}, {IP: net.IPv6loopback}}, nil
+	}
+	ls, err := listenAll(t.Context(), "both.test", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	if len(ls) != 2 || portOf(ls[0].Addr()) != portOf(ls[1].Addr()) || ls[1].Addr().(*net.TCPAddr).IP.To4() != nil {
+		t.Fatalf("listeners %s, want 127.0.0.1 and ::1 on one port", listenerAddrs(ls))
+	}
+	for _, host := range []string{"127.0.0.1", "::1"} {
+		c, err := net.Dial("tcp", net.JoinHostPort(host, portOf(ls[0].Addr())))
+		if err != nil {
+			t.Fatalf("%s: %v", host, err)
+		}
+		c.Close()
+	}
+	// An address taken on one family still listens on the other.
+	taken, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	port, _ := strconv.Atoi(portOf(taken.Addr()))
+	ls2, err := listenAll(t.Context(), "both.test", port)
+	if err != nil || len(ls2) != 1 {
+		t.Fatalf("with ::1's port taken: %d listeners, %v", len(ls2), err)
+	}
+	ls2[0].Close()
+	lookupIPAddr = func(context.Context, string) ([]net.IPAddr, error) { return []net.IPAddr{{IP: net.IPv6loopback}}, nil }
+	if _, err := listenAll(t.Context(), "both.test", port); err == nil {
+		t.Fatal("no address could listen, and no error")
+	}
 }
