@@ -16,6 +16,10 @@ type KeepaliveError struct {
 }
 
 func (e *KeepaliveError) Error() string {
+	if e.Count == 0 {
+		// No probe was sent: the caller gave up on the first silence.
+		return fmt.Sprintf("ssh: server stopped answering: nothing came for %v", e.Interval)
+	}
 	return fmt.Sprintf("ssh: server stopped answering: %d keepalives %v apart went unanswered", e.Count, e.Interval)
 }
 
