@@ -405,7 +405,8 @@ func (r *results) markdown() string {
 // ceilingMarkdown is the ceiling part's table: amiko's client as a user
 // runs it and, in the same turns, without moving its standard streams,
 // and how far ahead of ssh and x/crypto/ssh (their loopback rows) the
-// latter is: no client that delivers its output can be further ahead.
+// latter is: a client that delivers its output, and does its SSH work at
+// no less than amiko's cost, cannot be further ahead.
 func (r *results) ceilingMarkdown(b *strings.Builder) {
 	header := false
 	for _, dir := range []string{"download", "upload"} {
