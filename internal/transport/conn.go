@@ -55,8 +55,9 @@ type Conn struct {
 	// lastSeq is the sequence number of the packet ReadPacket returned
 	// last, for an UNIMPLEMENTED reply.
 	lastSeq uint32
-	// handshakeCtx is Client's context while the first key exchange
-	// runs, for what a method does beyond the connection.
+	// handshakeCtx is Client's context, within the handshake timeout,
+	// while the first key exchange runs: for what a method does beyond
+	// the connection.
 	handshakeCtx context.Context
 
 	// The write side is guarded by wmu.

@@ -43,6 +43,11 @@ func Client(ctx context.Context, conn net.Conn, cfg *Config) (*Conn, error) {
 	// and what a key exchange method does elsewhere (GSS-API's KDC).
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	c.handshakeCtx = ctx
+	if !handshakeDeadline.IsZero() {
+		var cancel context.CancelFunc
+		c.handshakeCtx, cancel = context.WithDeadline(ctx, handshakeDeadline)
+		defer cancel()
+	}
 	defer func() { c.handshakeCtx = nil }()
 	phase := "banner"
 	err = c.clientHandshake(func(p string) {
