@@ -36,6 +36,11 @@ type clientConn struct {
 	channelTimeout  time.Duration
 	authMethod      string // the method that succeeded, for ConnInfo
 	agentForwarding sync.Once
+	log             *slog.Logger
+
+	// X11 forwardings granted (RequestX11Forwarding), oldest first.
+	x11Mu     sync.Mutex
+	x11Grants []*x11Grant
 
 	// Remote listeners (Listen), by the port the server listens on.
 	forwardsOnce sync.Once
@@ -248,7 +253,10 @@ func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOpti
 		KeepaliveInterval: opts.KeepaliveInterval,
 		KeepaliveCountMax: opts.KeepaliveCountMax,
 	})
-	cc := &clientConn{t: t, mux: mux, authMethod: method, channelTimeout: durationOrDefault(opts.ChannelTimeout, defaultChannelTimeout)}
+	cc := &clientConn{t: t, mux: mux, authMethod: method, channelTimeout: durationOrDefault(opts.ChannelTimeout, defaultChannelTimeout), log: c.logger()}
+	// Always handled, so that an x11 channel nobody asked for is refused
+	// with a warning in the log, as OpenSSH's client warns.
+	mux.HandleChannelOpen("x11", cc.x11Open)
 	c.mu.Lock()
 	old := c.conn
 	c.conn = cc

@@ -14,8 +14,11 @@
 // invoke_shell, NewSession gives the session channel itself, Dial and
 // Listen forward TCP through the server as net.Conn and net.Listener
 // (a Dial result given to another Connect as Sock is a jump host), and
-// the sftp subpackage opens SFTP. One goroutine serves each connection;
-// keepalives (ConnectOptions.KeepaliveInterval) detect a dead server.
+// the sftp subpackage opens SFTP. A session can forward the agent
+// (RequestAgentForwarding) and X11 (RequestX11Forwarding); the channels a
+// server opens for either are refused unless a session asked for them.
+// One goroutine serves each connection; keepalives
+// (ConnectOptions.KeepaliveInterval) detect a dead server.
 //
 // Every call that can block takes a context.Context. Errors are typed for
 // errors.As, and every SSH-level error matches ErrSSH with errors.Is, as

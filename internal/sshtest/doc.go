@@ -48,7 +48,9 @@
 // UserKey) and helpers built on it: ClientConfig for an x/crypto client,
 // KnownHosts for a known_hosts file, Offered for the algorithms the server
 // announces in its KEXINIT, and Log for what the server logged, to assert
-// on.
+// on. An sshd started with Options.X11 forwards X11 (that needs the xauth
+// program, package xauth), and X11Client runs an X client in a session
+// there, so that a test can see the X11 connection arrive at its end.
 //
 // # Under CI
 //

@@ -71,6 +71,14 @@ func StartOpenSSH(t testing.TB, o Options) *Server {
 	if o.Kerberos != nil {
 		userConfig = o.Kerberos.sshdConfig(userConfig)
 	}
+	if o.X11 {
+		Require(t, "xauth")
+		lines, err := x11Config(s, acct)
+		if err != nil {
+			t.Fatalf("sshtest: %v", err)
+		}
+		userConfig = append(slices.Clone(userConfig), lines...)
+	}
 	config := sshdConfig(keys, authPath, userConfig, algs)
 	cfgPath := filepath.Join(s.Dir, "sshd_config")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {

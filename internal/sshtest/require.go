@@ -38,6 +38,10 @@ var requirements = map[string]requirement{
 		check:   pythonModule("asyncssh"),
 		install: "apt-get install python3-asyncssh",
 	},
+	"xauth": {
+		check:   command("xauth"),
+		install: "apt-get install xauth",
+	},
 	"root": {
 		check: func() error {
 			if os.Geteuid() != 0 {
@@ -53,7 +57,7 @@ var requirements = map[string]requirement{
 // available. Under CI (CI=true in the environment) it fails the test
 // instead, so a CI machine missing a peer cannot pass by skipping.
 //
-// what is one of "openssh", "dropbear", "paramiko", "asyncssh" or "root",
+// what is one of "openssh", "dropbear", "paramiko", "asyncssh", "xauth" or "root",
 // an absolute path that must exist, or a command to find on PATH.
 func Require(t testing.TB, what string) {
 	t.Helper()

@@ -104,6 +104,15 @@ type Options struct {
 	// GSSAPIStrictAcceptorCheck no (Config lines for these keywords win),
 	// and sshd's environment the realm's AcceptorEnv (Env wins).
 	Kerberos *KDC
+
+	// X11 (OpenSSH only) has sshd forward X11 as OpenSSH's client asks
+	// for it (X11Forwarding yes, X11UseLocalhost yes: DISPLAY is
+	// localhost:10 or the next free display, a TCP port on 127.0.0.1)
+	// and gives sessions an XAUTHORITY file in Dir, so that the xauth sshd
+	// runs never writes the test account's ~/.Xauthority. It needs the
+	// xauth program (apt-get install xauth). X11Client runs an X client
+	// there.
+	X11 bool
 }
 
 // The account every server accepts. sshd and dropbear log in as this real
