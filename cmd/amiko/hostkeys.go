@@ -248,6 +248,7 @@ func changedKeyWarning(bad *amiko.BadHostKeyError, file string) string {
 	b.WriteString("Password authentication is disabled to avoid man-in-the-middle attacks.\n")
 	b.WriteString("Keyboard-interactive authentication is disabled to avoid man-in-the-middle attacks.\n")
 	b.WriteString("Agent forwarding is disabled to avoid man-in-the-middle attacks.\n")
+	b.WriteString("X11 forwarding is disabled to avoid man-in-the-middle attacks.\n")
 	b.WriteString("Port forwarding is disabled to avoid man-in-the-middle attacks.\n")
 	return b.String()
 }

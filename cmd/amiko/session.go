@@ -40,6 +40,10 @@ func (r *runner) remote(ctx context.Context, inv *invocation, ch *chain, fw *for
 			r.infof(cfg)("Agent forwarding request failed: %s", printable(err.Error()))
 		}
 	}
+	if x := x11SettingsOf(cfg); x.Forward && !ch.changed {
+		x11 := r.forwardX11(ctx, s, x, r.infof(cfg), log)
+		defer x11.stop()
+	}
 	if usePTY {
 		p := amiko.PTY{Term: r.getenv("TERM")}
 		if stdinIsTerm {
