@@ -2,23 +2,32 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 )
 
-// invocation is a parsed `amiko ssh` command line.
+// invocation is a parsed `amiko ssh` command line, with the
+// configuration that applies to its destination.
 type invocation struct {
 	cfg     *config
 	dest    hop
 	command []string // the remote command's words; empty for a shell
 
-	noCommand   bool   // -N: no session, only forwarding
-	stdinNull   bool   // -n: stdin from /dev/null
-	subsystem   bool   // -s: the command is a subsystem name
+	noCommand   bool   // -N or SessionType none: no session, only forwarding
+	stdinNull   bool   // -n or StdinNull: stdin from /dev/null
+	subsystem   bool   // -s or SessionType subsystem: the command is a subsystem name
 	stdioTarget string // -W host:port: stdin and stdout to a connection through the server
+
+	// What the jump hosts' configuration is made of: the config files
+	// to read, and the command line's options alone.
+	files   []configFile
+	cmdline *config
+	env     *localEnv
 }
 
 const sshUsage = `usage: amiko ssh [-AaCgKkNnqsTtvx] [-c cipher_spec] [-D [bind_address:]port]
-           [-e escape_char] [-F none] [-i identity_file] [-J destination]
+           [-e escape_char] [-F configfile] [-i identity_file] [-J destination]
            [-L [bind_address:]port:host:hostport] [-l login_name] [-m mac_spec]
            [-o option] [-p port] [-R [bind_address:]port:host:hostport]
            [-W host:port] destination [command [argument ...]]`
@@ -42,12 +51,25 @@ var unsupportedFlags = map[byte]string{
 	'w': "tunnel devices", 'X': "X11 forwarding", 'Y': "X11 forwarding", 'y': "syslog",
 }
 
-// parseSSHArgs reads `amiko ssh`'s arguments as OpenSSH's ssh does:
-// options, the destination, more options, then the command. "--" ends
-// the options.
+// parseSSHArgs reads `amiko ssh`'s arguments as OpenSSH's ssh does
+// (options, the destination, more options, then the command; "--" ends
+// the options), then the config files for the destination.
 func parseSSHArgs(args []string) (*invocation, error) {
+	inv, err := parseCommandLine(args)
+	if err != nil {
+		return nil, err
+	}
+	if err := inv.readConfig(newLocalEnv(os.LookupEnv, os.Stderr)); err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// parseCommandLine reads the arguments alone.
+func parseCommandLine(args []string) (*invocation, error) {
 	inv := &invocation{cfg: newConfig()}
-	haveDest, haveJump := false, false
+	haveDest := false
+	configPath, haveF := "", false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -87,11 +109,9 @@ func parseSSHArgs(args []string) (*invocation, error) {
 				}
 				j = len(a)
 			}
-			if f == 'J' {
-				if haveJump {
-					return nil, &usageError{"only one -J option is allowed"}
-				}
-				haveJump = true
+			if f == 'F' {
+				configPath, haveF = arg, true
+				continue
 			}
 			if err := inv.flag(f, arg); err != nil {
 				return nil, err
@@ -101,16 +121,34 @@ func parseSSHArgs(args []string) (*invocation, error) {
 	if !haveDest {
 		return nil, &usageError{"no destination given"}
 	}
-	if inv.noCommand && len(inv.command) > 0 {
+	switch c := inv.cfg; {
+	case c.SessionType == "none" && len(inv.command) > 0:
 		return nil, &usageError{"-N takes no command"}
-	}
-	if inv.subsystem && len(inv.command) == 0 {
+	case c.SessionType == "subsystem" && len(inv.command) == 0:
 		return nil, &usageError{"-s needs a subsystem name"}
-	}
-	if inv.stdioTarget != "" && (len(inv.command) > 0 || inv.noCommand) {
+	case inv.stdioTarget != "" && (len(inv.command) > 0 || c.SessionType == "none"):
 		return nil, &usageError{"-W takes no command and cannot be used with -N"}
 	}
+	inv.files = configFiles(configPath, haveF)
 	return inv, nil
+}
+
+// readConfig reads the config files for the destination, after the
+// command line, and applies what they say about the session.
+func (inv *invocation) readConfig(env *localEnv) error {
+	inv.env = env
+	inv.cmdline = inv.cfg.clone()
+	c := inv.cfg
+	if err := readConfig(c, inv.dest.Host, inv.files, env); err != nil {
+		return err
+	}
+	if rc := c.RemoteCommand; rc != "" && !strings.EqualFold(rc, "none") && len(inv.command) > 0 {
+		return &optionError{name: "RemoteCommand", why: "cannot be used with a command on the command line"}
+	}
+	inv.noCommand = c.SessionType == "none"
+	inv.subsystem = c.SessionType == "subsystem"
+	inv.stdinNull = c.StdinNull
+	return nil
 }
 
 // setDestination reads the destination; its user and port count as
@@ -122,16 +160,18 @@ func (inv *invocation) setDestination(s string) error {
 		return &usageError{err.Error()}
 	}
 	inv.dest = hop{Host: h.Host}
-	if h.User != "" && !inv.cfg.set["user"] {
-		inv.cfg.User, inv.cfg.set["user"] = h.User, true
+	if h.User != "" {
+		inv.cfg.first("User", h.User)
 	}
-	if h.Port != 0 && !inv.cfg.set["port"] {
-		inv.cfg.Port, inv.cfg.set["port"] = h.Port, true
+	if h.Port != 0 {
+		inv.cfg.first("Port", strconv.Itoa(h.Port))
 	}
 	return nil
 }
 
-// flag applies one flag with its argument, if it takes one.
+// flag applies one flag with its argument, if it takes one. Flags that
+// stand for options set them as OpenSSH's ssh does: first value wins
+// for some (-l, -p), others assign directly (force).
 func (inv *invocation) flag(f byte, arg string) error {
 	c := inv.cfg
 	switch f {
@@ -144,22 +184,27 @@ func (inv *invocation) flag(f byte, arg string) error {
 	case 'c':
 		return c.force("Ciphers", arg)
 	case 'D':
-		return c.setOption("DynamicForward", arg, true)
+		return c.first("DynamicForward", arg)
 	case 'e':
-		// Escape sequences (~.) are not implemented: every escape
-		// character behaves as "none".
-		return nil
-	case 'F':
-		if arg == "none" || arg == "/dev/null" {
-			return nil // amiko reads no ssh_config anyway
-		}
-		return &usageError{"-F: amiko does not read ssh_config files (only -F none)"}
+		return c.force("EscapeChar", arg)
 	case 'g':
 		return c.force("GatewayPorts", "yes")
 	case 'i':
-		return c.setOption("IdentityFile", arg, true)
+		return c.first("IdentityFile", arg)
 	case 'J':
-		return c.force("ProxyJump", arg)
+		// As OpenSSH: one -J, and not after a ProxyCommand; it makes
+		// ProxyCommand none, and later ones are ignored.
+		if c.set["proxyjump"] {
+			return &usageError{"only one -J option is allowed (separate jump hosts with commas)"}
+		}
+		if c.set["proxycommand"] {
+			return &usageError{"-J cannot be used with ProxyCommand"}
+		}
+		if err := c.first("ProxyJump", arg); err != nil {
+			return err
+		}
+		c.ProxyCommand, c.set["proxycommand"] = "none", true
+		return nil
 	case 'K':
 		if err := c.force("GSSAPIAuthentication", "yes"); err != nil {
 			return err
@@ -168,39 +213,39 @@ func (inv *invocation) flag(f byte, arg string) error {
 	case 'k':
 		return c.force("GSSAPIDelegateCredentials", "no")
 	case 'L':
-		return c.setOption("LocalForward", arg, true)
+		return c.first("LocalForward", arg)
 	case 'l':
-		return c.setOption("User", arg, false)
+		return c.first("User", arg)
 	case 'm':
 		return c.force("MACs", arg)
 	case 'N':
-		inv.noCommand = true
+		return c.force("SessionType", "none")
 	case 'n':
-		inv.stdinNull = true
+		return c.force("StdinNull", "yes")
 	case 'o':
 		return c.apply(arg)
 	case 'p':
-		return c.setOption("Port", arg, false)
+		return c.first("Port", arg)
 	case 'q':
-		c.LogLevel = logQuiet
+		return c.force("LogLevel", "QUIET")
 	case 'R':
-		return c.setOption("RemoteForward", arg, true)
+		return c.first("RemoteForward", arg)
 	case 's':
-		inv.subsystem = true
+		return c.force("SessionType", "subsystem")
 	case 'T':
-		c.RequestTTY = "no"
+		return c.force("RequestTTY", "no")
 	case 't':
 		if c.RequestTTY == "yes" {
-			c.RequestTTY = "force"
-		} else {
-			c.RequestTTY = "yes"
+			return c.force("RequestTTY", "force")
 		}
+		return c.force("RequestTTY", "yes")
 	case 'v':
 		if c.LogLevel < logDebug1 {
 			c.LogLevel = logDebug1
 		} else if c.LogLevel < logDebug3 {
 			c.LogLevel++
 		}
+		c.set["loglevel"] = true
 	case 'W':
 		if _, _, err := splitHostPortOptional(arg); err != nil || !strings.Contains(arg, ":") {
 			return &usageError{fmt.Sprintf("-W %s: want host:port", arg)}

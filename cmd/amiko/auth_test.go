@@ -244,6 +244,12 @@ func TestConnectOptionsMapping(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &runner{getenv: func(k string) string { return map[string]string{"AMIKO_PASSPHRASE": "pp"}[k] }}
+	// route expands the tokens in IdentityFile, for the destination's
+	// host, port and user.
+	inv.env.home = "/home/u"
+	if _, err := inv.route(); err != nil {
+		t.Fatal(err)
+	}
 	o := r.connectOptions(inv.cfg, hop{Host: "h"}, "u", "/home/u")
 	if o.Port != 22 || o.Username != "u" || o.Timeout != 7*time.Second || o.BannerTimeout != 3*time.Second ||
 		o.KeepaliveInterval != 5*time.Second || o.KeepaliveCountMax != 2 || !o.Compress || !o.GSSKex || o.GSSAuth ||

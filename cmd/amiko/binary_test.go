@@ -39,7 +39,9 @@ var buildOnce = sync.OnceValues(func() (string, error) {
 	}
 	binDir = dir
 	bin := filepath.Join(dir, "amiko")
-	args := []string{"build", "-o", bin}
+	// The binary reads the test's config files, never the machine's.
+	args := []string{"build", "-o", bin, "-ldflags",
+		"-X main.userConfigFile=" + userConfigFile + " -X main.systemConfigFile=" + systemConfigFile}
 	if raceEnabled {
 		args = append(args, "-race")
 	}

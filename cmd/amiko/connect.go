@@ -43,81 +43,96 @@ type hopError struct {
 func (e *hopError) Error() string { return "jump host " + e.hop + ": " + e.err.Error() }
 func (e *hopError) Unwrap() error { return e.err }
 
-// connect connects to the destination, through the ProxyCommand and the
-// jump hosts if any.
+// connect connects to the destination, through the jump hosts and the
+// first one's ProxyCommand if any, each with its own configuration
+// (route).
 func (r *runner) connect(ctx context.Context, inv *invocation, log *slog.Logger) (*chain, error) {
-	cfg := inv.cfg
+	legs, err := inv.route()
+	if err != nil {
+		return nil, err
+	}
 	home := r.home()
-	files, err := loadKnownHostsFiles(cfg, home)
-	if err != nil {
-		return nil, err
-	}
-	algorithms, err := preferredAlgorithms(cfg)
-	if err != nil {
-		return nil, err
-	}
-	dest := inv.dest
-	if cfg.HostName != "" {
-		dest.Host = cfg.HostName
-	}
-	dest.User, dest.Port = cfg.User, cfg.Port
-	var hops []hop
-	if cfg.ProxyJump != "" && !strings.EqualFold(cfg.ProxyJump, "none") {
-		if hops, err = parseJumps(cfg.ProxyJump); err != nil {
-			return nil, err
+	// Everything that can fail without the network comes first, so that
+	// no connection is left open by it.
+	files := make([]*knownHostsFiles, len(legs))
+	algorithms := make([]amiko.PreferredAlgorithms, len(legs))
+	loaded := map[string]*knownHostsFiles{}
+	for i, l := range legs {
+		for _, n := range l.cfg.notes {
+			log.Debug(n)
+		}
+		// Hops that name the same files share them, so that a key one
+		// adds is seen by the next.
+		key := fmt.Sprintf("%q %q %v", l.cfg.GlobalKnownHostsFiles, l.cfg.UserKnownHostsFiles, l.cfg.HashKnownHosts)
+		if files[i] = loaded[key]; files[i] == nil {
+			if files[i], err = loadKnownHostsFiles(l.cfg, home); err != nil {
+				return nil, l.wrap(err)
+			}
+			loaded[key] = files[i]
+		}
+		if algorithms[i], err = preferredAlgorithms(l.cfg); err != nil {
+			return nil, l.wrap(err)
 		}
 	}
-	hops = append(hops, dest)
 
 	ch := &chain{}
 	var sock net.Conn
-	if pc := cfg.ProxyCommand; pc != "" && !strings.EqualFold(pc, "none") {
-		// The command reaches the first hop: the first jump host, or
-		// the destination.
-		first := hops[0]
-		command := expandTokens(pc, first.Host, portOr22(first.Port), r.userFor(first), home)
+	if first := legs[0]; first.cfg.ProxyCommand != "" && !strings.EqualFold(first.cfg.ProxyCommand, "none") {
+		command := first.cfg.ProxyCommand // expanded by route
 		log.Debug("amiko: executing proxy command", "command", command)
 		if sock, err = amiko.ProxyCommand(ctx, command); err != nil {
-			return nil, fmt.Errorf("proxy command %q: %w", command, err)
+			return nil, first.wrap(fmt.Errorf("proxy command %q: %w", command, err))
 		}
 	}
-	for i, h := range hops {
-		final := i == len(hops)-1
-		client, changed, err := r.connectHop(ctx, cfg, h, sock, final, files, algorithms, home, log)
+	agent := agentSocketSetter()
+	for i, l := range legs {
+		final := i == len(legs)-1
+		agent(l.cfg.IdentityAgent)
+		client, changed, err := r.connectHop(ctx, l.cfg, l.hop, sock, final, files[i], algorithms[i], home, log)
 		if err != nil {
 			ch.Close()
-			if !final {
-				err = &hopError{hop: h.String(), host: h.Host, err: err}
-			}
-			return nil, err
+			return nil, l.wrap(err)
 		}
 		ch.clients = append(ch.clients, client)
 		ch.changed = ch.changed || changed
 		if final {
 			break
 		}
-		next := hops[i+1]
+		next := legs[i+1].hop
 		addr := net.JoinHostPort(next.Host, strconv.Itoa(portOr22(next.Port)))
-		log.Debug("amiko: opening a channel to the next hop", "through", h.String(), "to", addr)
+		log.Debug("amiko: opening a channel to the next hop", "through", l.name, "to", addr)
 		if sock, err = client.Dial(ctx, "tcp", addr); err != nil {
 			ch.Close()
-			return nil, &hopError{hop: h.String(), host: h.Host, err: err}
+			return nil, l.wrap(err)
 		}
 	}
 	return ch, nil
 }
 
-// connectHop connects one client over sock (nil: dial). The host key
-// alias applies to the destination only; the jump hosts use their own
-// user and port (or the local user and 22), as OpenSSH's -J does, but
-// the credentials and checks of the command line, since amiko reads no
-// ssh_config where a jump host's own would be.
+// agentSocketSetter returns a function that points SSH_AUTH_SOCK, which
+// the library reads, at a hop's IdentityAgent before it connects: the
+// environment's own value for none given, as OpenSSH's ssh sets its
+// environment. What the destination's sets stays, for agent
+// forwarding. ("none" is DisableAgent, in connectOptions.)
+func agentSocketSetter() func(identityAgent string) {
+	orig, had := os.LookupEnv("SSH_AUTH_SOCK")
+	return func(identityAgent string) {
+		switch {
+		case identityAgent != "" && identityAgent != "none" && identityAgent != "SSH_AUTH_SOCK":
+			os.Setenv("SSH_AUTH_SOCK", identityAgent)
+		case had:
+			os.Setenv("SSH_AUTH_SOCK", orig)
+		default:
+			os.Unsetenv("SSH_AUTH_SOCK")
+		}
+	}
+}
+
+// connectHop connects one client over sock (nil: dial) to h, with the
+// configuration for h: the destination's, or a jump host's (route).
 func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Conn, final bool,
 	files *knownHostsFiles, algorithms amiko.PreferredAlgorithms, home string, log *slog.Logger) (*amiko.Client, bool, error) {
-	store := &hostKeys{files: files, allowChanged: cfg.StrictHostKeyChecking == "no"}
-	if final {
-		store.alias = cfg.HostKeyAlias
-	}
+	store := &hostKeys{files: files, alias: cfg.HostKeyAlias, allowChanged: cfg.StrictHostKeyChecking == "no"}
 	store.onChanged = func(bad *amiko.BadHostKeyError) {
 		if cfg.LogLevel >= logError {
 			fmt.Fprint(r.stderr, changedKeyWarning(bad, store.savePath()))
@@ -219,11 +234,11 @@ func (r *runner) connectOptions(cfg *config, h hop, user, home string) *amiko.Co
 		DisableGSSDelegation: !cfg.GSSAPIDelegate,
 		GSSHost:              cfg.GSSAPIServerIdentity,
 		// OpenSSH's GSSAPITrustDns defaults to no: the name as given.
-		DisableGSSTrustDNS: true,
+		DisableGSSTrustDNS: !cfg.GSSAPITrustDNS,
 		Passphrase:         r.getenv("AMIKO_PASSPHRASE"),
 		// OpenSSH offers agent keys unless IdentitiesOnly, and the
 		// default key files only when no IdentityFile is given.
-		DisableAgent:        cfg.IdentitiesOnly || !cfg.PubkeyAuth,
+		DisableAgent:        cfg.IdentitiesOnly || !cfg.PubkeyAuth || cfg.IdentityAgent == "none",
 		DisableKeyDiscovery: len(cfg.IdentityFiles) > 0 || !cfg.PubkeyAuth,
 	}
 	// ServerAliveCountMax=0 is not the library's (it would take 0 for
@@ -232,8 +247,10 @@ func (r *runner) connectOptions(cfg *config, h hop, user, home string) *amiko.Co
 		o.KeepaliveInterval, o.KeepaliveCountMax = cfg.ServerAliveInterval, cfg.ServerAliveCountMax
 	}
 	if cfg.PubkeyAuth {
+		// Expanded by route; a config no route went through (tests)
+		// gets ~ at least.
 		for _, f := range cfg.IdentityFiles {
-			o.KeyFilenames = append(o.KeyFilenames, expandTokens(f, h.Host, o.Port, user, home))
+			o.KeyFilenames = append(o.KeyFilenames, expandTilde(f, home))
 		}
 	}
 	return o
@@ -296,50 +313,6 @@ func portOr22(p int) int {
 		return 22
 	}
 	return p
-}
-
-// expandTilde replaces a leading "~/" (or a lone "~") with home.
-func expandTilde(p, home string) string {
-	if p == "~" {
-		return home
-	}
-	if strings.HasPrefix(p, "~/") {
-		return home + p[1:]
-	}
-	return p
-}
-
-// expandTokens expands "~" and OpenSSH's %h (host), %p (port), %r
-// (remote user), %d (home) and %% in a path or ProxyCommand.
-func expandTokens(s, host string, port int, user, home string) string {
-	s = expandTilde(s, home)
-	if !strings.Contains(s, "%") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		i++
-		switch s[i] {
-		case 'h', 'n':
-			b.WriteString(host)
-		case 'p':
-			b.WriteString(strconv.Itoa(port))
-		case 'r':
-			b.WriteString(user)
-		case 'd':
-			b.WriteString(home)
-		case '%':
-			b.WriteByte('%')
-		default:
-			b.WriteByte('%')
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String()
 }
 
 // infof returns a printer for OpenSSH's informational messages

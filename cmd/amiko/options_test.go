@@ -116,7 +116,8 @@ func TestParseSSHArgs(t *testing.T) {
 	}
 	for _, args := range [][]string{
 		{}, {"-p"}, {"-Z", "h"}, {"-D", "1:2:3", "h"}, {"-X", "h"}, {"-N", "h", "ls"}, {"-s", "h"},
-		{"-J", "a", "-J", "b", "h"}, {"-W", "nohost", "h"}, {"-F", "/etc/ssh/ssh_config", "h"},
+		{"-J", "a", "-J", "b", "h"}, {"-o", "ProxyCommand=nc %h %p", "-J", "a", "h"}, {"-W", "nohost", "h"},
+		{"-F", "/nonexistent/amiko-test/config", "h"}, {"-e", "ab", "h"}, {"-o", "Host=a", "h"},
 		{"-o", "Port=x", "h"}, {"user@"}, {"ssh://h/path"}, {"-L", "1:2", "h"},
 	} {
 		if _, err := parseSSHArgs(args); err == nil {
@@ -241,13 +242,6 @@ func TestAlgorithmLists(t *testing.T) {
 		if _, err := preferredAlgorithms(c); !errors.Is(err, errBadOption) {
 			t.Errorf("%s: err %v, want a bad option", name, err)
 		}
-	}
-}
-
-func TestExpandTokens(t *testing.T) {
-	got := expandTokens("~/x %h:%p %r %d %% %z", "host", 2222, "user", "/home/u")
-	if want := "/home/u/x host:2222 user /home/u % %z"; got != want {
-		t.Errorf("got %q, want %q", got, want)
 	}
 }
 
