@@ -281,7 +281,7 @@ func (c *config) setOption(where, name string, args []string, mode setMode) erro
 	if err := h.set(c, args, assign); err != nil {
 		return &optionError{where: where, name: name, value: strings.Join(args, " "), why: err.Error()}
 	}
-	if assign {
+	if assign && !(h.none && strings.EqualFold(args[0], "none")) {
 		c.set[key] = true
 	}
 	return nil
@@ -297,6 +297,9 @@ func (c *config) ignoredUnknown(key string) bool {
 type option struct {
 	list bool // values accumulate
 	raw  bool // takes the rest of the line as written: a command
+	// none leaves the option unset: OpenSSH's time options store
+	// "none" as their unset value, so a later line still sets them.
+	none bool
 	set  func(c *config, args []string, assign bool) error
 }
 
@@ -339,7 +342,9 @@ func stringOption(field func(*config) *string) option {
 }
 
 func durationOption(field func(*config) *time.Duration) option {
-	return valueOption(parseTime, func(c *config, d time.Duration) { *field(c) = d })
+	o := valueOption(parseTime, func(c *config, d time.Duration) { *field(c) = d })
+	o.none = true
+	return o
 }
 
 // choiceOption takes one of choices (lowercased); aliases maps other
