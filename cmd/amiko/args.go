@@ -48,7 +48,7 @@ var unsupportedFlags = map[byte]string{
 	'f': "going to the background", 'G': "printing the configuration", 'I': "PKCS#11",
 	'M': "connection multiplexing", 'O': "multiplexing control", 'P': "tags",
 	'Q': "algorithm queries", 'S': "multiplexing control sockets", 'V': "-V",
-	'w': "tunnel devices", 'X': "X11 forwarding", 'Y': "X11 forwarding", 'y': "syslog",
+	'w': "tunnel devices", 'y': "syslog",
 }
 
 // parseSSHArgs reads `amiko ssh`'s arguments as OpenSSH's ssh does
@@ -251,8 +251,15 @@ func (inv *invocation) flag(f byte, arg string) error {
 			return &usageError{fmt.Sprintf("-W %s: want host:port", arg)}
 		}
 		inv.stdioTarget = arg
+	case 'X':
+		return c.force("ForwardX11", "yes")
 	case 'x':
-		// X11 forwarding is never on.
+		return c.force("ForwardX11", "no")
+	case 'Y':
+		if err := c.force("ForwardX11", "yes"); err != nil {
+			return err
+		}
+		return c.force("ForwardX11Trusted", "yes")
 	default:
 		if what, ok := unsupportedFlags[f]; ok {
 			return &usageError{fmt.Sprintf("-%c (%s) is not supported by amiko", f, what)}

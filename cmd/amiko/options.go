@@ -54,6 +54,9 @@ type config struct {
 	ProxyCommand          string
 	ProxyJump             string
 	ForwardAgent          bool
+	ForwardX11            bool // -X, -Y
+	ForwardX11Trusted     bool // -Y
+	ForwardX11Timeout     time.Duration
 	LocalForwards         []string // -L specs, colon form
 	RemoteForwards        []string
 	DynamicForwards       []string // -D specs, [bind_address:]port
@@ -100,6 +103,7 @@ func newConfig() *config {
 		PubkeyAuth:            true,
 		ServerAliveCountMax:   3,
 		RequestTTY:            "auto",
+		ForwardX11Timeout:     20 * time.Minute, // OpenSSH's
 		SessionType:           "default",
 		EscapeChar:            "~",
 		LogLevel:              logInfo,
@@ -341,8 +345,14 @@ func stringOption(field func(*config) *string) option {
 	return valueOption(func(v string) (string, error) { return v, nil }, func(c *config, v string) { *field(c) = v })
 }
 
+// durationOption is an OpenSSH time. "none" is OpenSSH's unset value:
+// it leaves the default, and a later line may still set the option.
 func durationOption(field func(*config) *time.Duration) option {
 	o := valueOption(parseTime, func(c *config, d time.Duration) { *field(c) = d })
+	set := o.set
+	o.set = func(c *config, args []string, assign bool) error {
+		return set(c, args, assign && !strings.EqualFold(args[0], "none"))
+	}
 	o.none = true
 	return o
 }
@@ -522,6 +532,9 @@ var optionTable = map[string]option{
 	"dynamicforward": listOption(func(c *config) *[]string { return &c.DynamicForwards },
 		func(v string) error { _, err := parseDynamicForward(v); return err }),
 	"forwardagent":         boolOption(func(c *config) *bool { return &c.ForwardAgent }),
+	"forwardx11":           boolOption(func(c *config) *bool { return &c.ForwardX11 }),
+	"forwardx11trusted":    boolOption(func(c *config) *bool { return &c.ForwardX11Trusted }),
+	"forwardx11timeout":    durationOption(func(c *config) *time.Duration { return &c.ForwardX11Timeout }),
 	"localforward":         forwardOption(func(c *config) *[]string { return &c.LocalForwards }),
 	"remoteforward":        forwardOption(func(c *config) *[]string { return &c.RemoteForwards }),
 	"clearallforwardings":  boolOption(func(c *config) *bool { return &c.ClearAllForwardings }),

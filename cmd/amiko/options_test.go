@@ -115,7 +115,7 @@ func TestParseSSHArgs(t *testing.T) {
 		t.Errorf("-tt: RequestTTY %q", inv.cfg.RequestTTY)
 	}
 	for _, args := range [][]string{
-		{}, {"-p"}, {"-Z", "h"}, {"-D", "1:2:3", "h"}, {"-X", "h"}, {"-N", "h", "ls"}, {"-s", "h"},
+		{}, {"-p"}, {"-Z", "h"}, {"-D", "1:2:3", "h"}, {"-w", "0", "h"}, {"-N", "h", "ls"}, {"-s", "h"},
 		{"-J", "a", "-J", "b", "h"}, {"-o", "ProxyCommand=nc %h %p", "-J", "a", "h"}, {"-W", "nohost", "h"},
 		{"-F", "/nonexistent/amiko-test/config", "h"}, {"-e", "ab", "h"}, {"-o", "Host=a", "h"},
 		{"-o", "Port=x", "h"}, {"user@"}, {"ssh://h/path"}, {"-L", "1:2", "h"},

@@ -505,7 +505,7 @@ func TestConfigUnimplemented(t *testing.T) {
 		"  ControlPersist 10m",
 		"  AddKeysToAgent yes",
 		"  UseKeychain yes",
-		"  ForwardX11 yes",
+		"  XAuthLocation /opt/X11/bin/xauth",
 		"  SendEnv LANG LC_*",
 		"  ServerAliveInterval 30",
 		"  Tunnel no",

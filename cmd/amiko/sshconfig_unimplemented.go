@@ -69,13 +69,10 @@ var unimplementedOptions = map[string]unimplementedOption{
 	"obscurekeystroketiming":  {"obscuring keystroke timing", ignore},
 	"warnweakcrypto":          {"warnings about weak algorithms", ignore},
 	"tag":                     {"tags (Match tagged)", ignore},
-	// Features whose absence shows: X11 programs find no display, the
-	// server gets no environment (as when it refuses it), an
-	// authentication method that would have been needed fails.
-	"forwardx11":                  {"X11 forwarding", ignore},
-	"forwardx11trusted":           {"X11 forwarding", ignore},
-	"forwardx11timeout":           {"X11 forwarding", ignore},
-	"xauthlocation":               {"X11 forwarding", ignore},
+	// Features whose absence shows: the server gets no environment (as
+	// when it refuses it), an authentication method that would have
+	// been needed fails.
+	"xauthlocation":               {"another xauth than /usr/bin/xauth", ignore},
 	"sendenv":                     {"sending environment variables", ignore},
 	"setenv":                      {"setting environment variables", ignore},
 	"certificatefile":             {"certificates apart from their key (key-cert.pub beside an IdentityFile is used)", ignore},

@@ -56,12 +56,10 @@ type x11Settings struct {
 	Timeout time.Duration // ForwardX11Timeout, for untrusted forwarding; 0 means none
 }
 
-// x11SettingsOf reads a run's X11 options. options.go and args.go (in
-// another change's hands as this is written) do not take them yet, so
-// X11 forwarding stays off until they do and this returns
-// x11Settings{Forward: cfg.ForwardX11, Trusted: cfg.ForwardX11Trusted,
-// Timeout: cfg.ForwardX11Timeout}.
-func x11SettingsOf(cfg *config) x11Settings { return x11Settings{} }
+// x11SettingsOf reads a run's X11 options.
+func x11SettingsOf(cfg *config) x11Settings {
+	return x11Settings{Forward: cfg.ForwardX11, Trusted: cfg.ForwardX11Trusted, Timeout: cfg.ForwardX11Timeout}
+}
 
 // Where X lives on this machine. Variables for the tests, which must not
 // touch the real ones.
