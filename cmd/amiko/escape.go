@@ -191,5 +191,12 @@ func parseEscapeChar(v string) (int, error) {
 	return 0, fmt.Errorf("bad escape character %q", v)
 }
 
-// escapeChar is the configured escape character, or escapeNone.
-func escapeChar(cfg *config) int { return '~' }
+// escapeChar is the configured escape character (-e, EscapeChar), or
+// escapeNone.
+func escapeChar(cfg *config) int {
+	c, err := parseEscapeChar(cfg.EscapeChar)
+	if err != nil {
+		return '~' // not reached: the option was checked when it was read
+	}
+	return c
+}

@@ -578,8 +578,11 @@ func TestConfigProxyOptions(t *testing.T) {
 func TestConfigSessionOptions(t *testing.T) {
 	ct := newCfgTest(t)
 	inv, err := ct.load("-F", ct.write("cfg", "SessionType none", "StdinNull yes", "EscapeChar ^A"), "h")
-	if err != nil || !inv.noCommand || !inv.stdinNull || inv.cfg.EscapeChar != "^A" {
-		t.Errorf("SessionType none, StdinNull yes: %+v, %v", inv, err)
+	if err != nil || !inv.noCommand || !inv.stdinNull || escapeChar(inv.cfg) != 1 {
+		t.Errorf("SessionType none, StdinNull yes, EscapeChar ^A: %+v, %v", inv, err)
+	}
+	if inv, err := ct.load("-e", "none", "-F", ct.write("esc", "EscapeChar %"), "h"); err != nil || escapeChar(inv.cfg) != escapeNone {
+		t.Errorf("-e none before the file's EscapeChar: %v", err)
 	}
 	p := ct.write("rc", "RemoteCommand tmux new -A -s %r@%h", "RequestTTY yes", "User bob")
 	inv, err = ct.load("-F", p, "h")
