@@ -250,7 +250,9 @@ func (r *runner) connectOptions(cfg *config, h hop, user, home string) *amiko.Co
 		// Expanded by route; a config no route went through (tests)
 		// gets ~ at least.
 		for _, f := range cfg.IdentityFiles {
-			o.KeyFilenames = append(o.KeyFilenames, expandTilde(f, home))
+			if !strings.EqualFold(f, "none") { // "none": no file, and no default ones either
+				o.KeyFilenames = append(o.KeyFilenames, expandTilde(f, home))
+			}
 		}
 	}
 	return o

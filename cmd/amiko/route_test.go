@@ -108,6 +108,12 @@ func TestRoutePreferredAuthenticationsAndAgent(t *testing.T) {
 	if !o.DisableAgent {
 		t.Error("IdentityAgent none: the agent is still on")
 	}
+	// IdentityFile none: no file, and no default ones.
+	inv, _ = ct.load("-o", "IdentityFile=none", "h")
+	o = (&runner{getenv: func(string) string { return "" }}).connectOptions(inv.cfg, hop{Host: "h"}, "u", ct.home)
+	if len(o.KeyFilenames) != 0 || !o.DisableKeyDiscovery {
+		t.Errorf("IdentityFile none: files %q, discovery off %v", o.KeyFilenames, o.DisableKeyDiscovery)
+	}
 	p = ct.write("cfg2", "IdentityAgent ~/agent.%h.sock")
 	inv, _ = ct.load("-F", p, "h")
 	if _, err := inv.route(); err != nil || inv.cfg.IdentityAgent != ct.home+"/agent.h.sock" {

@@ -119,7 +119,10 @@ type readFlags struct {
 func (r *configReader) readAll(files []configFile) error {
 	for _, f := range files {
 		path := f.path
-		if f.user {
+		if f.user && strings.HasPrefix(path, "~") {
+			if r.env.home == "" {
+				continue // no home directory, no ~/.ssh/config
+			}
 			path = expandTilde(path, r.env.home)
 		}
 		active := true // each file starts outside any block

@@ -79,7 +79,7 @@ func (e *localEnv) runMatchExec(command string) (bool, error) {
 	case errors.As(err, &ee) && ee.Exited():
 		return false, nil
 	}
-	return false, fmt.Errorf("Match exec %q: %w", command, err)
+	return false, fmt.Errorf("exec %q: %w", command, err)
 }
 
 // tokens are the values of OpenSSH's %-tokens for one connection.
