@@ -42,10 +42,11 @@
 // and printed. A forwarding that cannot be set up is a warning, or the
 // end of the run with ExitOnForwardFailure=yes. -A forwards the agent at
 // SSH_AUTH_SOCK (-a does not). -X and -Y forward X11 connections to the
-// local display (untrusted and trusted, as in OpenSSH). -J connects
-// through jump hosts, each [user@]host[:port] or an ssh:// URI,
-// comma-separated, each reached through the one before and configured
-// by the config files for its own host (see Config files).
+// local display (untrusted and trusted, as in OpenSSH; see X11
+// forwarding). -J connects through jump hosts, each [user@]host[:port]
+// or an ssh:// URI, comma-separated, each reached through the one before
+// and configured by the config files for its own host (see Config
+// files).
 //
 // On a pseudo-terminal, the escape character ('~', -e, EscapeChar) typed
 // first on a line starts one of ssh's escape sequences: ~. ends the
@@ -197,6 +198,31 @@
 // value that applies counts: "Tunnel no" in a host's block before
 // "Host *" with "Tunnel yes" is fine. -v also shows which files and
 // blocks were read.
+//
+// # X11 forwarding
+//
+// -X and -Y (ForwardX11) forward X11 as OpenSSH's ssh does. The display
+// is DISPLAY's: ":N" or "unix:N" (the local socket /tmp/.X11-unix/XN),
+// "host:N" (TCP port 6000+N) or a socket path. The server gets a random
+// fake cookie for its X clients; amiko lets an X11 connection through only
+// when its setup carries that fake cookie, which it replaces with the
+// display's real one, so the real cookie never leaves this machine and a
+// process on the server without the fake one cannot reach the display.
+//
+// -Y (ForwardX11Trusted=yes) uses the display's cookie from `xauth list
+// $DISPLAY`; if there is none, amiko warns and uses a random one, as
+// OpenSSH does, leaving it to the X server's other access control. Its
+// X clients have the full control of the display that local ones have.
+//
+// -X with ForwardX11Trusted=no, OpenSSH's upstream default, is untrusted
+// forwarding (Debian's /etc/ssh/ssh_config sets ForwardX11Trusted yes,
+// which makes -X trusted for the hosts it applies to): amiko has
+// xauth generate an untrusted cookie with the X SECURITY extension,
+// valid for ForwardX11Timeout (20 minutes by default) and a minute more,
+// and refuses X11 connections after ForwardX11Timeout. Where the X server
+// cannot make one (many have no SECURITY extension), amiko warns
+// "untrusted X11 forwarding setup failed" and forwards nothing rather than
+// fall back to trusted forwarding; use -Y for a server you trust.
 //
 // # Host keys
 //
