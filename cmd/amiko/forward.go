@@ -329,6 +329,12 @@ func (f *forwards) splice(a, b net.Conn) {
 	f.mu.Lock()
 	f.conns[b] = fmt.Sprintf("%s <-> %s", a.RemoteAddr(), b.RemoteAddr())
 	f.mu.Unlock()
+	spliceConns(a, b)
+}
+
+// spliceConns copies both ways between a and b, passing each half-close
+// on, and closes both when both directions ended.
+func spliceConns(a, b net.Conn) {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	half := func(dst, src net.Conn) {

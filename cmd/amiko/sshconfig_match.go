@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/amiko-ssh/amiko/internal/knownhosts"
 )
 
 // matchHost evaluates a Host line: it applies when some pattern matches
@@ -20,7 +22,7 @@ func (r *configReader) matchHost(patterns []string) (bool, error) {
 		if negated {
 			p = p[1:]
 		}
-		if matchPattern(r.host, p) {
+		if knownhosts.MatchPattern(r.host, p) {
 			if negated {
 				return false, nil
 			}
@@ -129,7 +131,7 @@ func matchPatternList(s, patterns string, lower bool) int {
 		if lower {
 			p = strings.ToLower(p)
 		}
-		if matchPattern(s, p) {
+		if knownhosts.MatchPattern(s, p) {
 			if negated {
 				return -1
 			}
@@ -137,33 +139,4 @@ func matchPatternList(s, patterns string, lower bool) int {
 		}
 	}
 	return result
-}
-
-// matchPattern is OpenSSH's match_pattern: "*" matches any run of
-// bytes, "?" any one byte, anything else itself. (internal/knownhosts
-// has the same for known_hosts lines.) Iterative, with one star's
-// backtracking, so that no pattern costs more than quadratic time.
-func matchPattern(s, pattern string) bool {
-	si, pi := 0, 0
-	star, mark := -1, 0
-	for si < len(s) {
-		switch {
-		case pi < len(pattern) && pattern[pi] == '*':
-			star, mark = pi, si
-			pi++
-		case pi < len(pattern) && (pattern[pi] == '?' || pattern[pi] == s[si]):
-			si++
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			si = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(pattern) && pattern[pi] == '*' {
-		pi++
-	}
-	return pi == len(pattern)
 }

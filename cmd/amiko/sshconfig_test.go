@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/amiko-ssh/amiko/internal/knownhosts"
 )
 
 // The tests never read the machine's own ~/.ssh/config or
@@ -273,8 +275,8 @@ func TestMatchPattern(t *testing.T) {
 		{"abc", "*", true}, {"", "*", true}, {"", "", true}, {"abc", "ab", false}, {"abc", "a?", false},
 		{"a.b.c", "*.c", true}, {"aXbXc", "a*b*c", true}, {"abcabd", "*abd", true}, {"ab", "a**b", true},
 	} {
-		if got := matchPattern(c.s, c.p); got != c.want {
-			t.Errorf("matchPattern(%q, %q) = %v", c.s, c.p, got)
+		if got := knownhosts.MatchPattern(c.s, c.p); got != c.want {
+			t.Errorf("MatchPattern(%q, %q) = %v", c.s, c.p, got)
 		}
 	}
 	for _, c := range []struct {

@@ -381,27 +381,6 @@ func (f *x11Forwarder) stop() {
 	f.wg.Wait()
 }
 
-// spliceConns copies both ways between a and b, passing each half-close
-// on, and closes both when both directions ended.
-func spliceConns(a, b net.Conn) {
-	var wg sync.WaitGroup
-	wg.Add(2)
-	half := func(dst, src net.Conn) {
-		defer wg.Done()
-		io.Copy(dst, src)
-		if cw, ok := dst.(interface{ CloseWrite() error }); ok {
-			cw.CloseWrite()
-		} else {
-			dst.Close()
-		}
-	}
-	go half(a, b)
-	go half(b, a)
-	wg.Wait()
-	a.Close()
-	b.Close()
-}
-
 // errX11Setup is a connection setup amiko does not pass on: malformed,
 // or with another protocol or cookie than the server was given.
 var errX11Setup = errors.New("X11 connection setup refused")

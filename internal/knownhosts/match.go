@@ -37,7 +37,7 @@ func matchPatternList(host, patterns string) int {
 		if i < len(patterns) && patterns[i] == ',' {
 			i++
 		}
-		if matchPattern(host, sub) {
+		if MatchPattern(host, sub) {
 			if negated {
 				return -1
 			}
@@ -47,10 +47,11 @@ func matchPatternList(host, patterns string) int {
 	return positive
 }
 
-// matchPattern is OpenSSH's match_pattern: '*' matches any run of
+// MatchPattern is OpenSSH's match_pattern: '*' matches any run of
 // characters (including none), '?' any one character, anything else
-// itself. It works on bytes, as OpenSSH does.
-func matchPattern(s, pattern string) bool {
+// itself. It works on bytes, as OpenSSH does. amiko ssh's ssh_config
+// matching uses it too.
+func MatchPattern(s, pattern string) bool {
 	// Iterative glob with single-star backtracking: linear in practice and
 	// never recursive, so a hostile pattern cannot exhaust the stack.
 	si, pi := 0, 0

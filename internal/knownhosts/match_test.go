@@ -61,8 +61,8 @@ func TestMatchPatternAgreesWithOpenSSH(t *testing.T) {
 	for range 50000 {
 		s := strings.NewReplacer("*", "", "?", "").Replace(gen(8))
 		p := gen(7)
-		if got, want := matchPattern(s, p), opensshMatchPattern(s, p); got != want {
-			t.Fatalf("matchPattern(%q, %q) = %v, OpenSSH says %v", s, p, got, want)
+		if got, want := MatchPattern(s, p), opensshMatchPattern(s, p); got != want {
+			t.Fatalf("MatchPattern(%q, %q) = %v, OpenSSH says %v", s, p, got, want)
 		}
 	}
 }
