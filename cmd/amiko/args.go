@@ -129,6 +129,9 @@ func parseCommandLine(args []string) (*invocation, error) {
 	case inv.stdioTarget != "" && (len(inv.command) > 0 || c.SessionType == "none"):
 		return nil, &usageError{"-W takes no command and cannot be used with -N"}
 	}
+	if err := checkCommandLineUsers(inv.cfg); err != nil {
+		return nil, &usageError{err.Error()}
+	}
 	inv.files = configFiles(configPath, haveF)
 	return inv, nil
 }

@@ -143,15 +143,61 @@ func splitHostPortOptional(s string) (string, int, error) {
 }
 
 // checkHostName refuses names that cannot be a host: empty, or with
-// characters that would break a known_hosts line or a ProxyCommand.
+// characters that would break a known_hosts line or a ProxyCommand
+// (OpenSSH's valid_hostname: shell metacharacters, white space, control
+// characters, a leading '-').
 func checkHostName(h string) error {
 	if h == "" {
 		return errors.New("empty host name")
 	}
-	if strings.ContainsAny(h, " \t\r\n'\"`$;&|<>\\,") || strings.HasPrefix(h, "-") {
+	if strings.ContainsAny(h, "'`\"$\\;&<>|(){},") || strings.ContainsFunc(h, isSpaceOrControl) || strings.HasPrefix(h, "-") {
 		return fmt.Errorf("invalid host name %q", h)
 	}
 	return nil
+}
+
+func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
+
+// checkCommandLineUsers refuses user names from the command line (the
+// destination's, -l, -o User, -J's) that could turn into commands where
+// %r is expanded in a shell (ProxyCommand, Match exec), as OpenSSH 9.6
+// does for CVE-2023-51385 (valid_ruser): a leading '-', shell
+// metacharacters, white space before a '-', a trailing backslash, and
+// here control characters too. A user name a program passes on from
+// elsewhere (a repository URL, say) must not run commands here. Names
+// from the config files are the user's own and are not checked.
+func checkCommandLineUsers(c *config) error {
+	users := []string{c.User}
+	if c.ProxyJump != "" && c.ProxyJump != "none" {
+		hops, err := parseJumps(c.ProxyJump)
+		if err != nil {
+			return err
+		}
+		for _, h := range hops {
+			users = append(users, h.User)
+		}
+	}
+	for _, u := range users {
+		if u != "" && !validRemoteUser(u) {
+			return fmt.Errorf("remote username contains invalid characters: %q", u)
+		}
+	}
+	return nil
+}
+
+func validRemoteUser(u string) bool {
+	if strings.HasPrefix(u, "-") || strings.HasSuffix(u, "\\") || strings.ContainsAny(u, "'`\";&<>|(){}") {
+		return false
+	}
+	for i, r := range u {
+		if r < ' ' || r == 0x7f {
+			return false
+		}
+		if (r == ' ' || r == '\t') && strings.HasPrefix(u[i+1:], "-") {
+			return false
+		}
+	}
+	return true
 }
 
 // forwardSpec is one -L or -R: listen on Bind:Port, connect to

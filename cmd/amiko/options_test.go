@@ -250,3 +250,36 @@ func TestPrintable(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestCommandLineUsersChecked: a user name from the command line that
+// could become a command where %r is expanded in a shell (CVE-2023-51385)
+// is refused, as OpenSSH 9.6 refuses it, wherever it is given; ordinary
+// names pass.
+func TestCommandLineUsersChecked(t *testing.T) {
+	for _, args := range [][]string{
+		{"$(touch pwned)@h"},
+		{"ssh://%24%28id%29@h"},
+		{"-l", "a;b", "h"},
+		{"-l", "-oProxyCommand=x", "h"},
+		{"-o", "User=a`id`", "h"},
+		{"-J", "x|y@j", "h"},
+		{"-J", "ok@j,ssh://a%26b@k", "h"},
+		{"a -b@h"},
+		{"a\\@h"},
+		{"a\x01b@h"},
+	} {
+		if _, err := parseCommandLine(args); err == nil || !strings.Contains(err.Error(), "invalid characters") {
+			t.Errorf("%q: err = %v, want the user refused", args, err)
+		}
+	}
+	for _, args := range [][]string{{"alice@h"}, {"a.b-c_d@h"}, {"-l", "dom\\user", "h"}, {"-J", "bob@j", "h"}} {
+		if _, err := parseCommandLine(args); err != nil {
+			t.Errorf("%q: %v", args, err)
+		}
+	}
+	for _, host := range []string{"h(x)", "h{x}", "h\x01"} {
+		if _, err := parseCommandLine([]string{host}); err == nil {
+			t.Errorf("host %q accepted", host)
+		}
+	}
+}
