@@ -71,14 +71,10 @@ func (r *runner) remote(ctx context.Context, inv *invocation, ch *chain, fw *for
 		return r.failed(ctx, err, inv)
 	}
 
-	raw, restore := func() {}, func() {}
+	var tty *rawTerminal
 	if usePTY && stdinIsTerm {
-		raw = func() {
-			if old, err := term.MakeRaw(stdinFD); err == nil {
-				restore = func() { term.Restore(stdinFD, old) }
-			}
-		}
-		raw()
+		tty = &rawTerminal{fd: stdinFD}
+		tty.raw()
 		stopResize := watchWindowSize(stdinFD, s)
 		defer stopResize()
 	}
@@ -89,11 +85,11 @@ func (r *runner) remote(ctx context.Context, inv *invocation, ch *chain, fw *for
 			rekey:     client.Rekey,
 			forwards:  fw.list,
 			suspend: func() {
-				restore()
+				tty.restore()
 				if err := suspendSelf(); err != nil {
 					fmt.Fprintf(r.stderr, "%s\r\n", err)
 				}
-				raw()
+				tty.raw()
 				if stdinIsTerm {
 					if w, h, err := term.GetSize(stdinFD); err == nil {
 						s.WindowChange(w, h, 0, 0)
@@ -103,7 +99,7 @@ func (r *runner) remote(ctx context.Context, inv *invocation, ch *chain, fw *for
 		})
 	}
 	code := r.stream(ctx, inv, s, esc, log)
-	restore()
+	tty.end()
 	if usePTY && cfg.LogLevel >= logInfo {
 		fmt.Fprintf(r.stderr, "Connection to %s closed.\n", inv.dest.Host)
 	}
@@ -190,4 +186,55 @@ func terminalFD(r io.Reader) (int, bool) {
 	}
 	fd := int(f.Fd())
 	return fd, term.IsTerminal(fd)
+}
+
+// rawTerminal puts the user's terminal in raw mode and back. ~^Z does
+// both from the input goroutine while the session's end restores it
+// from the main one, hence the lock. A nil *rawTerminal (no terminal)
+// does nothing.
+type rawTerminal struct {
+	fd    int
+	mu    sync.Mutex
+	saved *term.State // the mode before raw; nil when not raw
+	ended bool
+}
+
+func (t *rawTerminal) raw() {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.saved == nil && !t.ended {
+		if old, err := term.MakeRaw(t.fd); err == nil {
+			t.saved = old
+		}
+	}
+}
+
+func (t *rawTerminal) restore() {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.restoreLocked()
+}
+
+func (t *rawTerminal) restoreLocked() {
+	if t.saved != nil {
+		term.Restore(t.fd, t.saved)
+		t.saved = nil
+	}
+}
+
+// end restores the terminal for good: a ~^Z resumed later leaves it.
+func (t *rawTerminal) end() {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.restoreLocked()
+	t.ended = true
 }
