@@ -236,7 +236,8 @@ func (r *runner) untrustedCookie(ctx context.Context, display string, timeout ti
 
 // x11Forwarder serves the X11 channels of a run's session.
 type x11Forwarder struct {
-	ctx      context.Context
+	ctx      context.Context // ended by stop, so that no dial holds it up
+	cancel   context.CancelFunc
 	display  x11Display
 	fake     []byte    // the cookie the server hands out
 	real     []byte    // the display's, put in its place
@@ -263,7 +264,7 @@ func (r *runner) forwardX11(ctx context.Context, s *amiko.Session, x x11Settings
 		info("DISPLAY %q invalid; disabling X11 forwarding", printable(name))
 		return nil
 	}
-	f := &x11Forwarder{ctx: ctx, display: display, info: info, log: log, conns: map[net.Conn]bool{}}
+	f := &x11Forwarder{display: display, info: info, log: log, conns: map[net.Conn]bool{}}
 	if x.Trusted {
 		f.real, err = r.xauthList(ctx, "", display.xauthName())
 		if err != nil {
@@ -283,6 +284,7 @@ func (r *runner) forwardX11(ctx context.Context, s *amiko.Session, x x11Settings
 		}
 	}
 	f.fake = randomBytes(len(f.real))
+	f.ctx, f.cancel = context.WithCancel(ctx)
 	log.Debug("amiko: requesting X11 forwarding with authentication spoofing", "display", name, "trusted", x.Trusted)
 	_, err = s.RequestX11Forwarding(ctx, amiko.X11Options{
 		AuthProtocol: x11Proto,
@@ -291,11 +293,17 @@ func (r *runner) forwardX11(ctx context.Context, s *amiko.Session, x x11Settings
 		Handler:      f.serve,
 	})
 	if err != nil {
+		f.cancel()
 		info("X11 forwarding request failed: %s", printable(err.Error()))
 		return nil
 	}
 	return f
 }
+
+// x11DialTimeout bounds connecting to the display, so that a remote
+// display that drops packets cannot hold a channel (and stop) for the
+// system's TCP timeout.
+const x11DialTimeout = 30 * time.Second
 
 func randomBytes(n int) []byte {
 	b := make([]byte, n)
@@ -324,7 +332,9 @@ func (f *x11Forwarder) serve(ch net.Conn) {
 		f.info("X11 connection rejected because of wrong authentication.")
 		return
 	}
-	local, err := f.display.dial(f.ctx)
+	dctx, cancel := context.WithTimeout(f.ctx, x11DialTimeout)
+	local, err := f.display.dial(dctx)
+	cancel()
 	if err != nil {
 		f.info("X11 connection to display %s failed: %s", printable(f.display.name), printable(err.Error()))
 		return
@@ -371,6 +381,9 @@ func (f *x11Forwarder) untrack(c net.Conn) {
 func (f *x11Forwarder) stop() {
 	if f == nil {
 		return
+	}
+	if f.cancel != nil {
+		f.cancel() // a dial in progress
 	}
 	f.mu.Lock()
 	f.stopped = true
