@@ -85,6 +85,7 @@ func (s *Session) RequestX11Forwarding(ctx context.Context, o X11Options) ([]byt
 	// right after its reply finds the grant; taken back on a refusal.
 	g := &x11Grant{done: s.ch.Done(), handler: o.Handler, single: o.SingleConnection}
 	s.cc.x11Mu.Lock()
+	s.cc.pruneX11GrantsLocked() // those of ended sessions no channel came for
 	s.cc.x11Grants = append(s.cc.x11Grants, g)
 	s.cc.x11Mu.Unlock()
 	if err := s.request(ctx, "x11-req", "", b); err != nil {
@@ -110,6 +111,18 @@ type x11Grant struct {
 func (cc *clientConn) takeX11Grant() *x11Grant {
 	cc.x11Mu.Lock()
 	defer cc.x11Mu.Unlock()
+	cc.pruneX11GrantsLocked()
+	if len(cc.x11Grants) == 0 {
+		return nil
+	}
+	g := cc.x11Grants[len(cc.x11Grants)-1]
+	g.used = true
+	return g
+}
+
+// pruneX11GrantsLocked drops the grants of ended sessions and spent
+// single-connection ones.
+func (cc *clientConn) pruneX11GrantsLocked() {
 	cc.x11Grants = slices.DeleteFunc(cc.x11Grants, func(g *x11Grant) bool {
 		select {
 		case <-g.done:
@@ -118,12 +131,6 @@ func (cc *clientConn) takeX11Grant() *x11Grant {
 			return g.single && g.used
 		}
 	})
-	if len(cc.x11Grants) == 0 {
-		return nil
-	}
-	g := cc.x11Grants[len(cc.x11Grants)-1]
-	g.used = true
-	return g
 }
 
 // x11Open handles an "x11" channel the server opens (RFC 4254 section

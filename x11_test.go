@@ -328,3 +328,42 @@ func TestX11RequestPayload(t *testing.T) {
 	}
 	c.Close()
 }
+
+// TestX11GrantsOfEndedSessionsDropped: a connection whose sessions ask
+// for X11 forwarding and end without any X11 channel keeps no grant of
+// theirs (nor their handlers) once another request comes.
+func TestX11GrantsOfEndedSessionsDropped(t *testing.T) {
+	isolate(t)
+	x := &x11Server{x11Reply: true}
+	s := x.start(t)
+	checkNoLeak(t)
+	c := connectTo(t, s, nil)
+	defer c.Close()
+	request := func() *Session {
+		sess, err := c.NewSession(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sess.RequestX11Forwarding(t.Context(), X11Options{Handler: func(conn net.Conn) { conn.Close() }}); err != nil {
+			t.Fatal(err)
+		}
+		<-x.x11Reqs
+		return sess
+	}
+	for range 5 {
+		sess := request()
+		sess.Close()
+		<-sess.Done()
+	}
+	last := request()
+	defer last.Close()
+	c.mu.Lock()
+	cc := c.conn
+	c.mu.Unlock()
+	cc.x11Mu.Lock()
+	n := len(cc.x11Grants)
+	cc.x11Mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d X11 grants kept, want only the open session's", n)
+	}
+}
