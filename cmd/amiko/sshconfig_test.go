@@ -17,9 +17,12 @@ import (
 
 // The tests never read the machine's own ~/.ssh/config or
 // /etc/ssh/ssh_config: the default files are paths that do not exist,
-// unless a test points them at its own (setDefaultFiles).
+// unless a test points them at its own (setDefaultFiles). They are under
+// /nonexistent (the nobody account's home, which Debian never creates),
+// not the shared temporary directory, where another user could put a
+// file with a Match exec for the tests to run.
 func init() {
-	dir := filepath.Join(os.TempDir(), "amiko-test-no-such-dir")
+	dir := filepath.Join("/nonexistent", "amiko-test")
 	userConfigFile = filepath.Join(dir, "user_config")
 	systemConfigFile = filepath.Join(dir, "ssh_config")
 }
