@@ -141,7 +141,7 @@ func (b *bench) download(s runSpec) (transfer, error) {
 	}
 	res.MachineCPU = busy.shareSince()
 	if s.peer.scale > 1 {
-		res.Bytes = min(res.Bytes, s.size) // the last byte stands for at most a MiB
+		res.Bytes = min(res.Bytes, s.size) // the first byte's token counts one MiB too many
 	}
 	werr := cmd.Wait()
 	if res.Bytes > 0 {

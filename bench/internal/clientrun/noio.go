@@ -14,9 +14,10 @@ import (
 
 // NoIOStdout is the command's output in the ceiling experiment: it
 // counts the bytes and drops them, writing one byte to the process's
-// standard output when a MiB starts, so that the harness, reading the
-// pipe, still sees the first and the last moment of the transfer and
-// can count the MiBs (at most the size it asked for).
+// standard output with the first byte and one as each MiB completes, so
+// that the harness, reading the pipe, still sees the first and the last
+// moment of a transfer of whole MiBs (the benchmark's sizes) and counts
+// them (one too many, so it caps the count at the size it asked for).
 func NoIOStdout() io.Writer { return &tokenWriter{w: os.Stdout} }
 
 // NoIOScale is how many bytes of output each byte NoIOStdout writes
@@ -29,15 +30,18 @@ type tokenWriter struct {
 }
 
 func (t *tokenWriter) Write(p []byte) (int, error) {
-	started := (t.n+int64(len(p))+NoIOScale-1)/NoIOScale - (t.n+NoIOScale-1)/NoIOScale
+	tokens := (t.n+int64(len(p)))/NoIOScale - t.n/NoIOScale
+	if t.n == 0 && len(p) > 0 {
+		tokens++ // the first byte
+	}
 	t.n += int64(len(p))
 	var token [64]byte
-	for started > 0 {
-		k := min(started, int64(len(token)))
+	for tokens > 0 {
+		k := min(tokens, int64(len(token)))
 		if _, err := t.w.Write(token[:k]); err != nil {
 			return 0, err
 		}
-		started -= k
+		tokens -= k
 	}
 	return len(p), nil
 }
