@@ -107,7 +107,8 @@ const (
 func (t *tokens) value(k byte) string {
 	switch k {
 	case 'C':
-		// The connection hash: SHA-1 of %l%h%p%r, as OpenSSH 9 computes it.
+		// The connection hash: SHA-1 of %l%h%p%r, as OpenSSH 9.2 computes
+		// it (its ssh -G gives the same with and without a ProxyJump).
 		sum := sha1.Sum([]byte(t.env.hostname + t.host + t.port + t.user))
 		return hex.EncodeToString(sum[:])
 	case 'd':
