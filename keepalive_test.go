@@ -215,3 +215,27 @@ func TestIdleConnectionOneGoroutine(t *testing.T) {
 	sess.Close()
 	c.Close()
 }
+
+// TestKeepaliveWithoutProbes: a negative KeepaliveCountMax (OpenSSH's
+// ServerAliveCountMax 0) sends no keepalive and ends the connection the
+// first time an interval passes with nothing from the server, even a
+// live one; output more often than the interval keeps it.
+func TestKeepaliveWithoutProbes(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	checkNoLeak(t)
+	c := connectTo(t, s, &ConnectOptions{KeepaliveInterval: 300 * time.Millisecond, KeepaliveCountMax: -1})
+	defer c.Close()
+	out, err := c.Command(t.Context(), "for i in 1 2 3 4 5 6 7 8; do echo $i; sleep 0.1; done").Output()
+	if err != nil || !strings.HasSuffix(string(out), "8\n") {
+		t.Fatalf("a talking server: %q %v", out, err)
+	}
+	err = c.Wait() // the connection is idle now, and nothing asks sshd to speak
+	var ke *KeepaliveError
+	if !errors.As(err, &ke) || ke.Count != 0 {
+		t.Fatalf("Wait: %v, want a KeepaliveError without probes", err)
+	}
+	if strings.Contains(s.Log(), "keepalive@openssh.com") {
+		t.Error("a keepalive was sent")
+	}
+}

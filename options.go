@@ -59,7 +59,9 @@ type ConnectOptions struct {
 	// KeepaliveCountMax (3 if zero) unanswered probes the connection
 	// ends with a *KeepaliveError. OpenSSH's ServerAliveInterval and
 	// ServerAliveCountMax; paramiko's Transport.set_keepalive. Zero
-	// means none.
+	// means none. A negative KeepaliveCountMax sends no probe: the first
+	// interval with nothing from the server ends the connection, as
+	// OpenSSH's ServerAliveCountMax 0 does.
 	KeepaliveInterval time.Duration
 	KeepaliveCountMax int
 	// MaxWindow caps each channel's receive window, which grows from

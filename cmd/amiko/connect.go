@@ -88,7 +88,7 @@ func (r *runner) connect(ctx context.Context, inv *invocation, log *slog.Logger)
 	for i, l := range legs {
 		final := i == len(legs)-1
 		agent(l.cfg.IdentityAgent)
-		client, changed, err := r.connectHop(ctx, l.cfg, l.hop, sock, final, files[i], algorithms[i], home, log)
+		client, changed, err := r.connectHop(ctx, l.cfg, l.hop, sock, files[i], algorithms[i], home, log)
 		if err != nil {
 			ch.Close()
 			return nil, l.wrap(err)
@@ -130,7 +130,7 @@ func agentSocketSetter() func(identityAgent string) {
 
 // connectHop connects one client over sock (nil: dial) to h, with the
 // configuration for h: the destination's, or a jump host's (route).
-func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Conn, final bool,
+func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Conn,
 	files *knownHostsFiles, algorithms amiko.PreferredAlgorithms, home string, log *slog.Logger) (*amiko.Client, bool, error) {
 	store := &hostKeys{files: files, alias: cfg.HostKeyAlias, allowChanged: cfg.StrictHostKeyChecking == "no"}
 	store.onChanged = func(bad *amiko.BadHostKeyError) {
@@ -150,17 +150,6 @@ func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Co
 	user := r.userFor(h)
 	o := r.connectOptions(cfg, h, user, home)
 	o.Sock, o.PreferredAlgorithms = sock, algorithms
-	var alive *serverAliveConn
-	if final && watchSilence(cfg) {
-		if sock == nil {
-			var err error
-			if sock, err = dialServer(ctx, h.Host, o.Port, cfg.ConnectTimeout); err != nil {
-				return nil, false, err
-			}
-		}
-		alive = &serverAliveConn{Conn: sock, interval: cfg.ServerAliveInterval}
-		o.Sock = alive
-	}
 	if o.GSSAuth || o.GSSKex {
 		// Kerberos (newGSSMechanism), from KRB5_CONFIG and KRB5CCNAME. Without
 		// it, GSS-API is skipped, as OpenSSH skips it without a ticket.
@@ -214,9 +203,6 @@ func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Co
 	if info, ok := client.ConnInfo(); ok {
 		log.Debug("amiko: authenticated", "host", h.Host, "server", info.ServerVersion)
 	}
-	if alive != nil {
-		alive.start()
-	}
 	return client, store.hostKeyChanged(), nil
 }
 
@@ -241,10 +227,14 @@ func (r *runner) connectOptions(cfg *config, h hop, user, home string) *amiko.Co
 		DisableAgent:        cfg.IdentitiesOnly || !cfg.PubkeyAuth || cfg.IdentityAgent == "none",
 		DisableKeyDiscovery: len(cfg.IdentityFiles) > 0 || !cfg.PubkeyAuth,
 	}
-	// ServerAliveCountMax=0 is not the library's (it would take 0 for
-	// its default of 3): serverAliveConn does it on the destination.
-	if cfg.ServerAliveInterval > 0 && cfg.ServerAliveCountMax > 0 {
+	// ServerAliveCountMax=0 sends no keepalive and leaves at the first
+	// silent interval (OpenSSH's server_alive_check): the library's
+	// negative count; its zero would mean 3.
+	if cfg.ServerAliveInterval > 0 {
 		o.KeepaliveInterval, o.KeepaliveCountMax = cfg.ServerAliveInterval, cfg.ServerAliveCountMax
+		if cfg.ServerAliveCountMax == 0 {
+			o.KeepaliveCountMax = -1
+		}
 	}
 	if cfg.PubkeyAuth {
 		// Expanded by route; a config no route went through (tests)

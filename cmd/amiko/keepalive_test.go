@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/amiko-ssh/amiko/internal/sshtest"
 )
@@ -142,8 +143,8 @@ func TestServerAliveCountMaxZero(t *testing.T) {
 	e.trust(jump, s)
 	checkNoLeak(t)
 	inv, _ := parseSSHArgs([]string{"-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=0", "h"})
-	if o := (&runner{getenv: os.Getenv}).connectOptions(inv.cfg, hop{Host: "h"}, "u", "/"); o.KeepaliveInterval != 0 {
-		t.Errorf("the library's keepalives are on (%v), and would probe", o.KeepaliveInterval)
+	if o := (&runner{getenv: os.Getenv}).connectOptions(inv.cfg, hop{Host: "h"}, "u", "/"); o.KeepaliveInterval != time.Second || o.KeepaliveCountMax >= 0 {
+		t.Errorf("keepalives %v, count %d: want the library's interval without probes", o.KeepaliveInterval, o.KeepaliveCountMax)
 	}
 	quiet := []string{"-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=0", "127.0.0.1", "echo started; exec sleep 600"}
 	j := jump.User + "@127.0.0.1:" + portOf(mustAddr(t, jump.Addr))

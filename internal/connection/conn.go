@@ -36,7 +36,8 @@ type Config struct {
 	// peer that was silent that long; after more than KeepaliveCountMax
 	// (3 if zero) unanswered probes the connection ends with a
 	// *KeepaliveError. OpenSSH's ServerAliveInterval and
-	// ServerAliveCountMax.
+	// ServerAliveCountMax. A negative count sends no probe: the first
+	// silent interval ends the connection.
 	KeepaliveInterval time.Duration
 	KeepaliveCountMax int
 }

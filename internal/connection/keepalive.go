@@ -32,12 +32,14 @@ func (e *KeepaliveError) Temporary() bool { return false }
 // keepalive probes a quiet peer the way OpenSSH's client does: an
 // interval without any message from the peer sends keepalive@openssh.com
 // wanting a reply; any message from the peer resets the count; once more
-// than CountMax probes went unanswered the connection ends. It runs on a
-// timer, not a goroutine of its own, so an idle connection keeps only its
-// read loop.
+// than CountMax probes went unanswered the connection ends. A negative
+// CountMax sends none: the first interval with nothing from the peer ends
+// the connection (OpenSSH's ServerAliveCountMax 0). It runs on a timer,
+// not a goroutine of its own, so an idle connection keeps only its read
+// loop.
 type keepalive struct {
 	interval time.Duration
-	countMax int
+	countMax int // 0: end at the first silent interval, without a probe
 	timer    *time.Timer
 
 	seen   uint64 // c.received at the last tick
@@ -49,9 +51,11 @@ func (c *Conn) startKeepalive() {
 		return
 	}
 	c.ka.interval = c.cfg.KeepaliveInterval
-	c.ka.countMax = c.cfg.KeepaliveCountMax
-	if c.ka.countMax <= 0 {
+	switch c.ka.countMax = c.cfg.KeepaliveCountMax; {
+	case c.ka.countMax == 0:
 		c.ka.countMax = 3
+	case c.ka.countMax < 0:
+		c.ka.countMax = 0
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -64,9 +68,16 @@ func (c *Conn) keepaliveTick() {
 		c.mu.Unlock()
 		return
 	}
+	heard := false
 	if n := c.received.Load(); n != c.ka.seen {
 		c.ka.seen = n
 		c.ka.missed = 0
+		heard = true
+	}
+	if c.ka.countMax == 0 && heard {
+		c.ka.timer.Reset(c.ka.interval)
+		c.mu.Unlock()
+		return
 	}
 	if c.ka.missed >= c.ka.countMax {
 		c.keepaliveErr = &KeepaliveError{Interval: c.ka.interval, Count: c.ka.missed}
