@@ -222,6 +222,18 @@ func (s *Session) Signal(sig Signal) error {
 	return asSSHError(err)
 }
 
+// SendEnv passes an environment variable to the command without waiting
+// for an answer, as OpenSSH's SendEnv and SetEnv do: the server takes it
+// or drops it silently (sshd takes the names its AcceptEnv lists), and
+// the session starts a round trip sooner than with Setenv, which asks
+// and reports a refusal.
+func (s *Session) SendEnv(name, value string) error {
+	b := wire.AppendText(nil, name)
+	b = wire.AppendText(b, value)
+	_, err := s.ch.SendRequest("env", false, b)
+	return asSSHError(err)
+}
+
 // SendBreak asks the server to send a BREAK of length d (in whole
 // milliseconds) to the remote terminal or serial line (RFC 4335), as
 // OpenSSH's ~B escape does. No reply is asked for: OpenSSH's sshd sends

@@ -156,6 +156,25 @@ func TestPTYAndEnvironment(t *testing.T) {
 	if !errors.As(err, &re) || re.Request != "env" || re.Detail != "OTHER" || !errors.Is(err, ErrSSH) {
 		t.Fatalf("env outside AcceptEnv: %v", err)
 	}
+	// SendEnv asks nothing: an accepted name arrives, a refused one is
+	// dropped by the server without failing the session.
+	sess, err = c.NewSession(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.SendEnv("AMIKO_SENT", "yes"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.SendEnv("OTHER", "x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Exec(t.Context(), "echo $AMIKO_SENT ${OTHER:-unset}"); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = io.ReadAll(sess.Stdout())
+	if err := sess.Wait(); err != nil || string(out) != "yes unset\n" {
+		t.Fatalf("SendEnv: %q %v", out, err)
+	}
 	c.Close()
 }
 

@@ -118,6 +118,8 @@
 //	SessionType                             default, none (-N), subsystem (-s)
 //	StdinNull                               yes: as -n
 //	RemoteCommand                           the command to run when none is given (tokens expanded)
+//	SendEnv, SetEnv                         environment for the session, as OpenSSH sends it
+//	                                        (no reply asked; sshd keeps AcceptEnv's names)
 //	EscapeChar                              as -e: a character, ^ and a letter, or none
 //	LogLevel                                QUIET (-q), ..., INFO, VERBOSE, DEBUG1-3 (-v, -vv, -vvv)
 //	IgnoreUnknown                           patterns of unknown keywords a config file may use
@@ -177,10 +179,9 @@
 // it. Options that OpenSSH knows and amiko does not implement are
 // ignored, with a -v line naming the file and line, when the connection
 // is the same without them, or when their absence shows (X11 programs
-// find no display, a server gets no environment, an authentication
-// fails): ControlMaster, ControlPath, ControlPersist, AddKeysToAgent,
-// UseKeychain (Apple's), VisualHostKey, FingerprintHash, SendEnv, SetEnv,
-// LocalCommand, PermitLocalCommand, CertificateFile (a key's
+// find no display, an authentication fails): ControlMaster,
+// ControlPath, ControlPersist, AddKeysToAgent, UseKeychain (Apple's),
+// VisualHostKey, FingerprintHash, LocalCommand, PermitLocalCommand, CertificateFile (a key's
 // key-cert.pub beside it is used), PKCS11Provider, SecurityKeyProvider,
 // HostbasedAuthentication, CheckHostIP, VerifyHostKeyDNS, UpdateHostKeys,
 // NoHostAuthenticationForLocalhost (amiko checks these hosts' keys as

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/amiko-ssh/amiko/internal/knownhosts"
 )
 
 // config holds the ssh options of one connection: the command line's
@@ -67,9 +69,13 @@ type config struct {
 	SessionType           string // "default", "none" (-N) or "subsystem" (-s)
 	StdinNull             bool   // -n
 	RemoteCommand         string
-	EscapeChar            string // "~", another character, "^X" or "none" (-e)
-	LogLevel              int    // logQuiet .. logDebug3
-	IgnoreUnknown         string // a pattern list of unknown keywords a config file may use
+	// SendEnv are patterns of local environment variables to send;
+	// SetEnv, NAME=VALUE pairs (the first SetEnv line obtained).
+	SendEnv       []string
+	SetEnv        []string
+	EscapeChar    string // "~", another character, "^X" or "none" (-e)
+	LogLevel      int    // logQuiet .. logDebug3
+	IgnoreUnknown string // a pattern list of unknown keywords a config file may use
 
 	// unimplemented holds what config files set for options amiko
 	// knows from OpenSSH but does not implement: the value that
@@ -545,6 +551,45 @@ var optionTable = map[string]option{
 	"sessiontype":   choiceOption(func(c *config) *string { return &c.SessionType }, nil, "default", "none", "subsystem"),
 	"stdinnull":     boolOption(func(c *config) *bool { return &c.StdinNull }),
 	"remotecommand": commandOption(func(c *config) *string { return &c.RemoteCommand }),
+	// SendEnv accumulates; "-pattern" takes back the patterns it
+	// matches, as in OpenSSH (readconf.c rm_env).
+	"sendenv": {list: true, set: func(c *config, args []string, assign bool) error {
+		for _, a := range args {
+			if a == "" || a == "-" || strings.ContainsRune(a, '=') {
+				return fmt.Errorf("invalid environment name %q", a)
+			}
+		}
+		for _, a := range args {
+			if !assign {
+				break
+			}
+			if p, ok := strings.CutPrefix(a, "-"); ok {
+				c.SendEnv = slices.DeleteFunc(c.SendEnv, func(have string) bool { return knownhosts.MatchPattern(have, p) })
+			} else if !slices.Contains(c.SendEnv, a) {
+				c.SendEnv = append(c.SendEnv, a)
+			}
+		}
+		return nil
+	}},
+	// SetEnv: the first line obtained, all of it (a name given twice
+	// keeps its first value), as in OpenSSH.
+	"setenv": {set: func(c *config, args []string, assign bool) error {
+		for _, a := range args {
+			if name, _, ok := strings.Cut(a, "="); !ok || name == "" {
+				return fmt.Errorf("invalid SetEnv %q: want NAME=VALUE", a)
+			}
+		}
+		if assign {
+			c.SetEnv = nil
+			for _, a := range args {
+				name, _, _ := strings.Cut(a, "=")
+				if !slices.ContainsFunc(c.SetEnv, func(have string) bool { return strings.HasPrefix(have, name+"=") }) {
+					c.SetEnv = append(c.SetEnv, a)
+				}
+			}
+		}
+		return nil
+	}},
 	"escapechar": valueOption(func(v string) (string, error) {
 		// "none", one character, or ^ and a character from @ to DEL.
 		if v == "none" || len(v) == 1 || len(v) == 2 && v[0] == '^' && v[1] >= 64 && v[1] < 128 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/amiko-ssh/amiko"
+	"github.com/amiko-ssh/amiko/internal/knownhosts"
 )
 
 // remote runs the command (joined with spaces, as ssh joins its
@@ -53,6 +55,13 @@ func (r *runner) remote(ctx context.Context, inv *invocation, ch *chain, fw *for
 			// As ssh: the command runs without one.
 			r.infof(cfg)("PTY allocation request failed: %s", printable(err.Error()))
 			usePTY = false
+		}
+	}
+	for _, kv := range environmentToSend(cfg, os.Environ()) {
+		name, value, _ := strings.Cut(kv, "=")
+		log.Debug("amiko: sending environment variable", "name", name)
+		if err := s.SendEnv(name, value); err != nil {
+			return r.failed(ctx, err, inv)
 		}
 	}
 	command := strings.Join(inv.command, " ")
@@ -161,6 +170,19 @@ func (r *runner) stream(ctx context.Context, inv *invocation, s *amiko.Session, 
 		return exitFailure
 	}
 	return r.failed(ctx, err, inv)
+}
+
+// environmentToSend is what SendEnv's patterns match in environ, in its
+// order, then SetEnv's pairs, as OpenSSH's ssh sends them.
+func environmentToSend(cfg *config, environ []string) []string {
+	var out []string
+	for _, kv := range environ {
+		name, _, ok := strings.Cut(kv, "=")
+		if ok && slices.ContainsFunc(cfg.SendEnv, func(p string) bool { return knownhosts.MatchPattern(name, p) }) {
+			out = append(out, kv)
+		}
+	}
+	return append(out, cfg.SetEnv...)
 }
 
 // wantPTY decides about a pty as ssh does (RequestTTY): "auto" asks for

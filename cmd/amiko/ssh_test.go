@@ -382,3 +382,37 @@ func TestVerboseLogsWithoutSecrets(t *testing.T) {
 		t.Error("-v logged the password")
 	}
 }
+
+// TestSendEnvAndSetEnv: SendEnv's patterns pick local variables, "-"
+// takes patterns back, SetEnv's first line sets its pairs, and sshd
+// (AcceptEnv) gives them to the command; OpenSSH's order is kept.
+func TestSendEnvAndSetEnv(t *testing.T) {
+	c := newConfig()
+	for _, o := range []string{"SendEnv AMIKO_* LANG", "SendEnv -LANG OTHER", "SetEnv AMIKO_C=three AMIKO_C=dup", "SetEnv AMIKO_D=ignored"} {
+		if err := c.apply(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := strings.Join(c.SendEnv, " "); got != "AMIKO_* OTHER" {
+		t.Errorf("SendEnv %q", got)
+	}
+	got := environmentToSend(c, []string{"LANG=C", "AMIKO_A=one", "PATH=/bin", "AMIKO_B=two"})
+	if strings.Join(got, " ") != "AMIKO_A=one AMIKO_B=two AMIKO_C=three" {
+		t.Errorf("sent %q", got)
+	}
+	for _, bad := range []string{"SendEnv A=B", "SetEnv NOVALUE", "SetEnv =x"} {
+		if err := newConfig().apply(bad); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+
+	e := newTestEnv(t)
+	s := e.server(sshtest.Options{Config: []string{"AcceptEnv AMIKO_*"}})
+	e.trust(s)
+	checkNoLeak(t)
+	t.Setenv("AMIKO_A", "one")
+	r := e.run("", e.args(s, "-o", "SendEnv=AMIKO_A", "-o", "SetEnv=AMIKO_B=two", "127.0.0.1", "echo $AMIKO_A $AMIKO_B")...)
+	if r.code != 0 || r.stdout != "one two\n" {
+		t.Fatalf("got %d %q %q", r.code, r.stdout, r.stderr)
+	}
+}

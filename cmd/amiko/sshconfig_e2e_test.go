@@ -167,7 +167,7 @@ func TestConfigRealUserConfig(t *testing.T) {
 		"  AddKeysToAgent yes",
 		"  IgnoreUnknown UseKeychain",
 		"  UseKeychain yes",
-		"  SendEnv LANG LC_*",
+		"  VisualHostKey yes",
 		"  ServerAliveInterval 60",
 		"  HashKnownHosts yes",
 	)
@@ -176,7 +176,7 @@ func TestConfigRealUserConfig(t *testing.T) {
 	if r.code != 0 || r.stdout != "still-works\n" {
 		t.Fatalf("%d %q %q", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"ignoring ControlMaster auto", "ignoring AddKeysToAgent yes", "ignoring SendEnv LANG LC_*"} {
+	for _, want := range []string{"ignoring ControlMaster auto", "ignoring AddKeysToAgent yes", "ignoring VisualHostKey yes"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("-v lacks %q", want)
 		}

@@ -511,7 +511,7 @@ func TestConfigUnimplemented(t *testing.T) {
 		"  AddKeysToAgent yes",
 		"  UseKeychain yes",
 		"  XAuthLocation /opt/X11/bin/xauth",
-		"  SendEnv LANG LC_*",
+		"  VisualHostKey yes",
 		"  ServerAliveInterval 30",
 		"  Tunnel no",
 		"  CanonicalizeHostname yes",
@@ -520,7 +520,7 @@ func TestConfigUnimplemented(t *testing.T) {
 	if c.ServerAliveInterval.Seconds() != 30 {
 		t.Errorf("ServerAliveInterval %v", c.ServerAliveInterval)
 	}
-	for _, want := range []string{"cfg line 2: ignoring ControlMaster auto", "cfg line 5: ignoring AddKeysToAgent yes", "ignoring SendEnv LANG LC_*"} {
+	for _, want := range []string{"cfg line 2: ignoring ControlMaster auto", "cfg line 5: ignoring AddKeysToAgent yes", "ignoring VisualHostKey yes"} {
 		if !slices.ContainsFunc(c.notes, func(n string) bool { return strings.Contains(n, want) }) {
 			t.Errorf("no note %q in %q", want, c.notes)
 		}

@@ -73,8 +73,6 @@ var unimplementedOptions = map[string]unimplementedOption{
 	// when it refuses it), an authentication method that would have
 	// been needed fails.
 	"xauthlocation":               {"another xauth than /usr/bin/xauth", ignore},
-	"sendenv":                     {"sending environment variables", ignore},
-	"setenv":                      {"setting environment variables", ignore},
 	"certificatefile":             {"certificates apart from their key (key-cert.pub beside an IdentityFile is used)", ignore},
 	"pkcs11provider":              {"PKCS#11 keys", ignore},
 	"smartcarddevice":             {"PKCS#11 keys", ignore},
