@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -149,6 +151,16 @@ func (r *runner) connectHop(ctx context.Context, cfg *config, h hop, sock net.Co
 
 	user := r.userFor(h)
 	o := r.connectOptions(cfg, h, user, home)
+	// A key file that is not there is a warning, and left out, as in
+	// OpenSSH's ssh (load_public_identity_files).
+	o.KeyFilenames = slices.DeleteFunc(o.KeyFilenames, func(f string) bool {
+		_, err := os.Stat(f)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+			r.infof(cfg)("Warning: Identity file %s not accessible: %s.", printable(f), printable(errors.Unwrap(err).Error()))
+			return true
+		}
+		return false
+	})
 	o.Sock, o.PreferredAlgorithms = sock, algorithms
 	if o.GSSAuth || o.GSSKex {
 		// Kerberos (newGSSMechanism), from KRB5_CONFIG and KRB5CCNAME. Without

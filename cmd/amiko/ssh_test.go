@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -413,6 +414,20 @@ func TestSendEnvAndSetEnv(t *testing.T) {
 	t.Setenv("AMIKO_A", "one")
 	r := e.run("", e.args(s, "-o", "SendEnv=AMIKO_A", "-o", "SetEnv=AMIKO_B=two", "127.0.0.1", "echo $AMIKO_A $AMIKO_B")...)
 	if r.code != 0 || r.stdout != "one two\n" {
+		t.Fatalf("got %d %q %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestMissingIdentityFile: an -i file that is not there is a warning and
+// left out, as in OpenSSH, and the other keys still log in.
+func TestMissingIdentityFile(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.server(sshtest.Options{})
+	e.trust(s)
+	checkNoLeak(t)
+	missing := filepath.Join(t.TempDir(), "id_missing")
+	r := e.run("", e.args(s, "-i", missing, "127.0.0.1", "echo ok")...)
+	if r.code != 0 || r.stdout != "ok\n" || r.stderr != "Warning: Identity file "+missing+" not accessible: no such file or directory.\n" {
 		t.Fatalf("got %d %q %q", r.code, r.stdout, r.stderr)
 	}
 }
