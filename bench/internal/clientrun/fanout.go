@@ -70,7 +70,7 @@ func Fanout(n int, path string, once func() (close func(), err error)) error {
 	r.IdleRSSKB, r.IdleGoroutines = settled()
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	r.PeakRSSKB = ru.Maxrss // kilobytes on Linux
+	r.PeakRSSKB = int64(ru.Maxrss) // kilobytes on Linux (int32 on 386)
 
 	for _, c := range closers {
 		if c != nil {
