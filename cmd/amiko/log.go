@@ -11,8 +11,10 @@ import (
 	"unicode"
 )
 
-// newLogger returns the logger for -v (LogLevel VERBOSE and DEBUG*),
-// which discards everything at lower levels. The library never
+// newLogger returns the logger for -v (LogLevel VERBOSE and DEBUG*);
+// below that it shows only the library's warnings (a server opening an
+// X11 channel nobody asked for, which OpenSSH's ssh reports at its
+// default level too), and with -q nothing. The library never
 // logs a secret; this handler also escapes control characters, since
 // much of what it prints (versions, banners, debug messages) comes from
 // the server.
@@ -22,6 +24,8 @@ func newLogger(w io.Writer, level int) *slog.Logger {
 		return slog.New(&lineHandler{w: w, mu: &sync.Mutex{}, min: slog.LevelDebug})
 	case level >= logVerbose:
 		return slog.New(&lineHandler{w: w, mu: &sync.Mutex{}, min: slog.LevelInfo})
+	case level >= logError:
+		return slog.New(&lineHandler{w: w, mu: &sync.Mutex{}, min: slog.LevelWarn})
 	}
 	return slog.New(slog.DiscardHandler)
 }

@@ -283,3 +283,25 @@ func TestCommandLineUsersChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestLoggerLevels: at ssh's default level the library's warnings show
+// (as OpenSSH's error() lines do), its information only with -v, and
+// nothing with -q.
+func TestLoggerLevels(t *testing.T) {
+	for _, tc := range []struct {
+		level int
+		want  string
+	}{
+		{logQuiet, ""},
+		{logInfo, "warning: ssh: server tried X11 forwarding\n"},
+		{logVerbose, "info: connected\nwarning: ssh: server tried X11 forwarding\n"},
+	} {
+		var b strings.Builder
+		l := newLogger(&b, tc.level)
+		l.Info("connected")
+		l.Warn("ssh: server tried X11 forwarding")
+		if b.String() != tc.want {
+			t.Errorf("level %d: %q, want %q", tc.level, b.String(), tc.want)
+		}
+	}
+}
