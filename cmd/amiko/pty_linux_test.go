@@ -47,6 +47,69 @@ func setSize(t *testing.T, f *os.File, cols, rows int) {
 	}
 }
 
+// terminalRun is amiko ssh running a shell at a test's pseudo-terminal:
+// the test types into master and reads what amiko wrote.
+type terminalRun struct {
+	t              *testing.T
+	master, slave  *os.File
+	stdout, stderr syncBuffer
+	ctx            context.Context
+	done           chan int // the exit status
+}
+
+// newTerminalRun makes a pseudo-terminal of cols x rows for a run of
+// amiko ssh, with the leak check counting from before it.
+func newTerminalRun(t *testing.T, cols, rows int) *terminalRun {
+	// os/signal's loop goroutine starts with the first Notify and runs
+	// for good: start it before counting goroutines.
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGWINCH)
+	signal.Stop(c)
+	checkNoLeak(t)
+	tr := &terminalRun{t: t, done: make(chan int, 1)}
+	tr.master, tr.slave = openPTY(t)
+	// Closing the master ends amiko's read of the slave (EIO), so no
+	// stdin goroutine outlives the test.
+	t.Cleanup(func() { tr.master.Close(); tr.slave.Close() })
+	setSize(t, tr.slave, cols, rows)
+	var cancel context.CancelFunc
+	tr.ctx, cancel = context.WithTimeout(t.Context(), time.Minute) // a hang guard
+	t.Cleanup(cancel)
+	return tr
+}
+
+// run starts amiko ssh with args; call it once the terminal's state
+// before is known.
+func (tr *terminalRun) run(args []string) {
+	r := &runner{stdin: tr.slave, stdout: &tr.stdout, stderr: &tr.stderr, getenv: os.Getenv}
+	go func() { tr.done <- r.run(tr.ctx, append([]string{"ssh"}, args...)) }()
+}
+
+// waitFor types line until out shows want.
+func (tr *terminalRun) waitFor(out *syncBuffer, line, want string) {
+	tr.t.Helper()
+	for !strings.Contains(out.String(), want) {
+		select {
+		case code := <-tr.done:
+			tr.t.Fatalf("amiko ssh ended (%d) before printing %q:\n%s\n%s", code, want, tr.stdout.String(), tr.stderr.String())
+		case <-tr.ctx.Done():
+			tr.t.Fatalf("no %q in:\n%s\n%s", want, tr.stdout.String(), tr.stderr.String())
+		case <-time.After(200 * time.Millisecond):
+		}
+		io.WriteString(tr.master, line)
+	}
+}
+
+// state is the terminal's mode.
+func (tr *terminalRun) state() term.State {
+	tr.t.Helper()
+	st, err := term.GetState(int(tr.slave.Fd()))
+	if err != nil {
+		tr.t.Fatal(err)
+	}
+	return *st
+}
+
 // TestInteractiveShell runs a shell the way a person at a terminal does:
 // no command, stdin a terminal. amiko asks for a pty of the terminal's
 // size, puts the terminal in raw mode (and back), and passes on a window
@@ -55,68 +118,25 @@ func TestInteractiveShell(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.server(sshtest.Options{})
 	e.trust(s)
-	// os/signal's loop goroutine starts with the first Notify and runs
-	// for good: start it before counting goroutines.
-	c := make(chan os.Signal, 1)
-	signal.Notify(c, syscall.SIGWINCH)
-	signal.Stop(c)
-	checkNoLeak(t)
-	master, slave := openPTY(t)
-	// Closing the master ends amiko's read of the slave (EIO), so no
-	// stdin goroutine outlives the test.
-	defer slave.Close()
-	defer master.Close()
-	setSize(t, slave, 100, 40)
-	before, err := term.GetState(int(slave.Fd()))
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	var stdout, stderr syncBuffer
-	r := &runner{stdin: slave, stdout: &stdout, stderr: &stderr, getenv: os.Getenv}
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute) // a hang guard
-	defer cancel()
-	done := make(chan int, 1)
-	go func() { done <- r.run(ctx, append([]string{"ssh"}, e.args(s, "127.0.0.1")...)) }()
-
-	// waitFor types line until the output shows want.
-	waitFor := func(line, want string) {
-		t.Helper()
-		for !strings.Contains(stdout.String(), want) {
-			select {
-			case code := <-done:
-				t.Fatalf("amiko ssh ended (%d) before printing %q:\n%s\n%s", code, want, stdout.String(), stderr.String())
-			case <-ctx.Done():
-				t.Fatalf("no %q in:\n%s", want, stdout.String())
-			case <-time.After(200 * time.Millisecond):
-			}
-			io.WriteString(master, line)
-		}
-	}
-	waitFor("stty size\r", "40 100")
-	raw, err := term.GetState(int(slave.Fd()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *raw == *before {
+	tr := newTerminalRun(t, 100, 40)
+	before := tr.state()
+	tr.run(e.args(s, "127.0.0.1"))
+	tr.waitFor(&tr.stdout, "stty size\r", "40 100")
+	if tr.state() == before {
 		t.Error("the terminal was not put in raw mode")
 	}
-	setSize(t, slave, 120, 50)
+	setSize(t, tr.slave, 120, 50)
 	syscall.Kill(os.Getpid(), syscall.SIGWINCH)
-	waitFor("stty size\r", "50 120")
-	io.WriteString(master, "exit 3\r")
-	if code := <-done; code != 3 {
+	tr.waitFor(&tr.stdout, "stty size\r", "50 120")
+	io.WriteString(tr.master, "exit 3\r")
+	if code := <-tr.done; code != 3 {
 		t.Errorf("exit %d, want the shell's 3", code)
 	}
-	after, err := term.GetState(int(slave.Fd()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *after != *before {
+	if tr.state() != before {
 		t.Error("the terminal's mode was not restored")
 	}
-	if !strings.Contains(stderr.String(), "Connection to 127.0.0.1 closed.") {
-		t.Errorf("stderr %q", stderr.String())
+	if !strings.Contains(tr.stderr.String(), "Connection to 127.0.0.1 closed.") {
+		t.Errorf("stderr %q", tr.stderr.String())
 	}
 }
 
@@ -127,55 +147,24 @@ func TestEscapeSequences(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.server(sshtest.Options{})
 	e.trust(s)
-	c := make(chan os.Signal, 1)
-	signal.Notify(c, syscall.SIGWINCH)
-	signal.Stop(c)
-	checkNoLeak(t)
-	master, slave := openPTY(t)
-	defer slave.Close()
-	defer master.Close()
-	before, err := term.GetState(int(slave.Fd()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stdout, stderr syncBuffer
-	r := &runner{stdin: slave, stdout: &stdout, stderr: &stderr, getenv: os.Getenv}
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute) // a hang guard
-	defer cancel()
-	done := make(chan int, 1)
-	go func() { done <- r.run(ctx, append([]string{"ssh"}, e.args(s, "127.0.0.1")...)) }()
-	waitFor := func(out *syncBuffer, line, want string) {
-		t.Helper()
-		for !strings.Contains(out.String(), want) {
-			select {
-			case code := <-done:
-				t.Fatalf("amiko ssh ended (%d) before printing %q:\n%s\n%s", code, want, stdout.String(), stderr.String())
-			case <-ctx.Done():
-				t.Fatalf("no %q in:\n%s\n%s", want, stdout.String(), stderr.String())
-			case <-time.After(200 * time.Millisecond):
-			}
-			io.WriteString(master, line)
-		}
-	}
-	waitFor(&stdout, "echo ready\r", "ready")
+	tr := newTerminalRun(t, 80, 24)
+	before := tr.state()
+	tr.run(e.args(s, "127.0.0.1"))
+	tr.waitFor(&tr.stdout, "echo ready\r", "ready")
 	// ~~ at a line's start sends one ~: the shell gets "~/x", a path.
-	waitFor(&stdout, "\r~~/x; echo sent\r", "sent")
-	if got := stdout.String(); !strings.Contains(got, "~/x") || strings.Contains(got, "~~/x") {
+	tr.waitFor(&tr.stdout, "\r~~/x; echo sent\r", "sent")
+	if got := tr.stdout.String(); !strings.Contains(got, "~/x") || strings.Contains(got, "~~/x") {
 		t.Errorf("~~ did not send one ~:\n%s", got)
 	}
-	waitFor(&stderr, "\r~?", "Supported escape sequences:")
-	io.WriteString(master, "\r~.")
-	if code := <-done; code != exitFailure {
+	tr.waitFor(&tr.stderr, "\r~?", "Supported escape sequences:")
+	io.WriteString(tr.master, "\r~.")
+	if code := <-tr.done; code != exitFailure {
 		t.Errorf("exit %d after ~., want 255", code)
 	}
-	if got := stderr.String(); !strings.Contains(got, "~.\r\n") || !strings.Contains(got, "Connection to 127.0.0.1 closed.") {
+	if got := tr.stderr.String(); !strings.Contains(got, "~.\r\n") || !strings.Contains(got, "Connection to 127.0.0.1 closed.") {
 		t.Errorf("stderr %q", got)
 	}
-	after, err := term.GetState(int(slave.Fd()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *after != *before {
+	if tr.state() != before {
 		t.Error("the terminal's mode was not restored")
 	}
 }
