@@ -176,39 +176,13 @@ func run(t *testing.T, name string, args ...string) {
 	}
 }
 
-// startAgent starts a real ssh-agent holding the keys in keyFiles, added
-// by ssh-add, and returns its socket.
-func startAgent(t *testing.T, keyFiles ...string) string {
-	t.Helper()
-	sock := filepath.Join(t.TempDir(), "agent.sock")
-	agentCmd := exec.Command("ssh-agent", "-D", "-a", sock)
-	if err := agentCmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { agentCmd.Process.Kill(); agentCmd.Wait() })
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	for _, f := range keyFiles {
-		cmd := exec.Command("ssh-add", f)
-		cmd.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("ssh-add: %v %s", err, out)
-		}
-	}
-	return sock
-}
-
 // TestAgentKeys: a real ssh-agent with the key added by ssh-add.
 func TestAgentKeys(t *testing.T) {
 	home := isolate(t)
 	s, priv := serverWithKey(t)
 	keyFile := filepath.Join(home, "agentkey")
 	writeKey(t, keyFile, priv, "")
-	sock := startAgent(t, keyFile)
+	sock := sshtest.StartAgent(t, keyFile)
 	os.Remove(keyFile)
 	t.Setenv("SSH_AUTH_SOCK", sock)
 	c := NewClient()

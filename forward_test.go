@@ -210,7 +210,7 @@ func TestAgentForwarding(t *testing.T) {
 	keyFile := filepath.Join(home, "fwdkey")
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	writeKey(t, keyFile, priv, "")
-	sock := startAgent(t, keyFile)
+	sock := sshtest.StartAgent(t, keyFile)
 	t.Setenv("SSH_AUTH_SOCK", sock)
 	checkNoLeak(t)
 	c := connectTo(t, s, nil)

@@ -564,7 +564,7 @@ func TestSeedAuthenticationOrder(t *testing.T) {
 	keyFile := filepath.Join(dir, "key_filename")
 	newKey(keyFile)
 	agentKey := newKey(filepath.Join(dir, "agent"))
-	t.Setenv("SSH_AUTH_SOCK", startAgent(t, filepath.Join(dir, "agent")))
+	t.Setenv("SSH_AUTH_SOCK", sshtest.StartAgent(t, filepath.Join(dir, "agent")))
 	os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
 	discovered := filepath.Join(home, ".ssh", "id_ecdsa")
 	run(t, "ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", discovered)

@@ -6,7 +6,6 @@ import (
 	"encoding/pem"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,30 +15,6 @@ import (
 
 	"github.com/amiko-ssh/amiko/internal/sshtest"
 )
-
-// startAgent starts a real ssh-agent holding keyFile, added by ssh-add,
-// and points SSH_AUTH_SOCK at it.
-func startAgent(t *testing.T, keyFile string) {
-	t.Helper()
-	sock := filepath.Join(t.TempDir(), "agent.sock")
-	agent := exec.Command("ssh-agent", "-D", "-a", sock)
-	if err := agent.Start(); err != nil {
-		t.Skipf("no ssh-agent: %v", err)
-	}
-	t.Cleanup(func() { agent.Process.Kill(); agent.Wait() })
-	for i := 0; i < 250; i++ { // a hang guard while the agent starts
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	add := exec.Command("ssh-add", keyFile)
-	add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
-	if out, err := add.CombinedOutput(); err != nil {
-		t.Fatalf("ssh-add: %v %s", err, out)
-	}
-	t.Setenv("SSH_AUTH_SOCK", sock)
-}
 
 // withoutIdentity removes "-i file" from args.
 func withoutIdentity(args []string) []string {
@@ -55,7 +30,7 @@ func TestAgent(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.server(sshtest.Options{})
 	e.trust(s)
-	startAgent(t, e.keyFile)
+	t.Setenv("SSH_AUTH_SOCK", sshtest.StartAgent(t, e.keyFile))
 	checkNoLeak(t)
 	args := withoutIdentity(e.args(s))
 	fp := ssh.FingerprintSHA256(e.key.PublicKey())
@@ -80,7 +55,7 @@ func TestChangedKeyDisablesForwarding(t *testing.T) {
 	if err := os.WriteFile(e.knownHosts, otherHostKeys(t, s), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	startAgent(t, e.keyFile)
+	t.Setenv("SSH_AUTH_SOCK", sshtest.StartAgent(t, e.keyFile))
 	echo := startEcho(t)
 	checkNoLeak(t)
 	e.listening = func(spec string, _ net.Addr) { t.Errorf("forwarding %s listened for a changed host key", spec) }
