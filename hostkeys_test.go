@@ -2,12 +2,15 @@ package amiko
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -175,5 +178,34 @@ func TestCertAuthorityAndRevoked(t *testing.T) {
 	var re *RevokedHostKeyError
 	if !errors.As(err, &re) || !errors.Is(err, ErrSSH) {
 		t.Fatalf("revoked key: %v", err)
+	}
+}
+
+// TestSlowPolicyNotTimedOut: the missing host key policy may ask a person;
+// the time it takes does not count against Timeout (paramiko runs it
+// after start_client, with no timeout), while the context still bounds it.
+func TestSlowPolicyNotTimedOut(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	trust := trustServer(s)
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(PolicyFunc(func(ctx context.Context, host string, remote net.Addr, key ssh.PublicKey) error {
+		time.Sleep(1500 * time.Millisecond) // a person reading the fingerprint
+		return trust.MissingHostKey(ctx, c, host, remote, key)
+	}))
+	opts := &ConnectOptions{Port: port(t, s.Addr), Username: s.User, PKey: s.UserKey, Timeout: time.Second}
+	if err := c.Connect(t.Context(), "127.0.0.1", opts); err != nil {
+		t.Fatalf("a 1.5 s policy with Timeout 1 s: %v", err)
+	}
+	c.Close()
+
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	c.SetMissingHostKeyPolicy(PolicyFunc(func(ctx context.Context, _ string, _ net.Addr, _ ssh.PublicKey) error {
+		<-ctx.Done()
+		return ctx.Err()
+	}))
+	if err := c.Connect(ctx, "127.0.0.1", opts); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a policy waiting past the context's deadline: got %v", err)
 	}
 }

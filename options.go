@@ -39,13 +39,17 @@ type ConnectOptions struct {
 	KeyFilenames []string
 
 	// Timeout bounds the TCP connect to each address and the SSH
-	// negotiation after it (a *TimeoutError). Zero means none for the
-	// TCP connect (paramiko's timeout=None), while the negotiation keeps
-	// the transport's 15 s bound; the context's deadline applies as
-	// well.
+	// negotiation after it, counted from the start of the negotiation,
+	// the banner included (a *TimeoutError), as paramiko's timeout bounds
+	// start_client. Zero means none for the TCP connect (paramiko's
+	// timeout=None), while the negotiation after the server's version
+	// line keeps the transport's 15 s bound. The context's deadline
+	// applies as well. Time spent in the missing host key policy does not
+	// count: it may ask a person (the context still bounds it).
 	Timeout time.Duration
 	// BannerTimeout bounds the wait for the server's version line. Zero
-	// means paramiko's 15 seconds; negative means none.
+	// means paramiko's 15 seconds; negative means none. A Timeout shorter
+	// than it still applies.
 	BannerTimeout time.Duration
 	// AuthTimeout bounds the whole authentication. Zero means paramiko's
 	// 30 seconds; negative means none.

@@ -42,12 +42,18 @@ type Config struct {
 	// key. It must be set.
 	HostKeyCallback func(key ssh.PublicKey) error
 
-	// BannerTimeout bounds the wait for the server's version line and
-	// HandshakeTimeout the whole first key exchange, both counted from
-	// the start of Client. Zero means the default (15 s); negative means
-	// none. A context deadline given to Client applies as well.
+	// BannerTimeout bounds the wait for the server's version line,
+	// counted from the start of Client. HandshakeTimeout, if set, bounds
+	// the whole first key exchange from the start, the banner included;
+	// zero means 15 s for the negotiation after the version line, so that
+	// a longer BannerTimeout is not cut short. Zero BannerTimeout means
+	// 15 s; negative means none, for either. Time spent in
+	// HostKeyCallback does not count (it may ask a person). A context
+	// deadline given to Client applies as well.
 	BannerTimeout    time.Duration
 	HandshakeTimeout time.Duration
+	// defaultHandshakeTimeout replaces DefaultHandshakeTimeout, for tests.
+	defaultHandshakeTimeout time.Duration
 
 	// RekeyBytes is the traffic in one direction after which a new key
 	// exchange starts. Zero means OpenSSH's default for the cipher: 2^32

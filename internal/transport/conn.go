@@ -59,6 +59,8 @@ type Conn struct {
 	// while the first key exchange runs: for what a method does beyond
 	// the connection.
 	handshakeCtx context.Context
+	// clock keeps the deadlines while Client runs; nil after.
+	clock *handshakeClock
 
 	// The write side is guarded by wmu.
 	wmu         sync.Mutex

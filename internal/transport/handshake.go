@@ -27,55 +27,24 @@ func Client(ctx context.Context, conn net.Conn, cfg *Config) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	bannerTimeout := timeoutOrDefault(cfg.BannerTimeout, DefaultBannerTimeout)
-	handshakeTimeout := timeoutOrDefault(cfg.HandshakeTimeout, DefaultHandshakeTimeout)
-	deadline := func(d time.Duration) time.Time {
-		if d <= 0 {
-			return time.Time{}
-		}
-		return start.Add(d)
-	}
-	bannerDeadline := earliest(deadline(bannerTimeout), deadline(handshakeTimeout))
-	handshakeDeadline := deadline(handshakeTimeout)
-
-	// A cancelled context interrupts whatever read or write is blocked,
-	// and what a key exchange method does elsewhere (GSS-API's KDC).
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	c.handshakeCtx = ctx
-	if !handshakeDeadline.IsZero() {
-		var cancel context.CancelFunc
-		c.handshakeCtx, cancel = context.WithDeadline(ctx, handshakeDeadline)
-		defer cancel()
-	}
-	defer func() { c.handshakeCtx = nil }()
-	phase := "banner"
+	clock := newHandshakeClock(ctx, conn, cfg)
+	c.clock = clock
+	defer func() { c.clock, c.handshakeCtx = nil, nil }()
 	err = c.clientHandshake(func(p string) {
-		phase = p
-		d := bannerDeadline
+		clock.enter(p)
 		if p == "handshake" {
-			d = handshakeDeadline
-		}
-		if ctx.Err() == nil {
-			conn.SetDeadline(d)
+			c.handshakeCtx = clock.negotiationCtx
 		}
 	})
-	if !stop() && err == nil {
-		err = ctx.Err()
+	if clock.stop() {
+		return nil, ctx.Err()
 	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			t := bannerTimeout
-			if phase == "handshake" || (handshakeTimeout > 0 && handshakeTimeout < t) {
-				phase, t = "handshake", handshakeTimeout
-			}
-			return nil, &TimeoutError{Phase: phase, After: t}
+			return nil, clock.timeoutError()
 		}
 		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("ssh: connection closed by the server during the %s: %w", phase, io.ErrUnexpectedEOF)
+			return nil, fmt.Errorf("ssh: connection closed by the server during the %s: %w", clock.phase, io.ErrUnexpectedEOF)
 		}
 		return nil, err
 	}
@@ -517,7 +486,7 @@ func (c *Conn) verifyHostKey(alg string, res *kexResult, first bool) (ssh.Public
 		}
 		return key, nil
 	}
-	if err := c.cfg.HostKeyCallback(key); err != nil {
+	if err := c.callHostKeyCallback(key); err != nil {
 		return nil, err
 	}
 	// Called once: a rekey compares the key itself. What the callback
