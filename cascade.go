@@ -21,11 +21,12 @@ import (
 // cascade is one run of the authentication order: paramiko's
 // SSHClient._auth, keeping every attempt for the error.
 type cascade struct {
-	// ctx is the authentication's (within the auth timeout), for what a
-	// method does beyond the connection: a GSS-API mechanism's KDC.
+	// ctx is Connect's, for what a method does beyond the connection (a
+	// GSS-API mechanism's KDC), within the auth timeout per method.
 	ctx      context.Context
 	t        *transport.Conn
-	at       auth.Transport // t, with the service request's answer pending
+	clock    *authClock
+	at       auth.Transport // t, timed, with the service request's answer pending
 	user     string
 	log      *slog.Logger
 	allowed  []string
@@ -34,6 +35,9 @@ type cascade struct {
 	// asks for a password (or keyboard-interactive) next: no more keys.
 	keysDone bool
 	tried    map[string]bool // public key blobs already offered
+	// kiAnswered: the caller's keyboard-interactive answers took over
+	// the exchange that the password began.
+	kiAnswered bool
 	// method is the method that succeeded, with what it used.
 	method    string
 	gssTarget string // host@name, the GSS-API service
@@ -42,21 +46,16 @@ type cascade struct {
 	preferred, disabled []string
 }
 
-// authenticate runs the cascade within the auth timeout and returns the
-// method that succeeded.
+// authenticate runs the cascade, each wait for the server bounded by the
+// auth timeout, and returns the method that succeeded.
 func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user, gssTarget string, opts *ConnectOptions) (string, error) {
-	if d := durationOrDefault(opts.AuthTimeout, defaultAuthTimeout); d > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d)
-		defer cancel()
-	}
-	// A deadline in the past interrupts whatever read or write is blocked.
-	stop := context.AfterFunc(ctx, func() { t.NetConn().SetDeadline(time.Unix(1, 0)) })
-	a := &cascade{ctx: ctx, t: t, user: user, log: c.logger(), tried: map[string]bool{}, preferred: opts.PreferredAlgorithms.PublicKeys, disabled: opts.DisabledAlgorithms.PublicKeys}
+	clock := &authClock{conn: t.NetConn(), timeout: max(0, durationOrDefault(opts.AuthTimeout, defaultAuthTimeout))}
+	stop := context.AfterFunc(ctx, clock.interrupt)
+	a := &cascade{ctx: ctx, t: t, clock: clock, user: user, log: c.logger(), tried: map[string]bool{}, preferred: opts.PreferredAlgorithms.PublicKeys, disabled: opts.DisabledAlgorithms.PublicKeys}
 	a.gssTarget = gssTarget
 	err := a.run(opts)
 	t.DropGSSContext() // only gssapi-keyex needed it
-	if !stop() || ctx.Err() != nil {
+	if !stop() {
 		return "", ctx.Err()
 	}
 	if err == nil {
@@ -68,7 +67,7 @@ func (c *Client) authenticate(ctx context.Context, t *transport.Conn, user, gssT
 func (a *cascade) run(opts *ConnectOptions) error {
 	// The first request goes out with the service request, a round trip
 	// sooner; its answer comes after SERVICE_ACCEPT.
-	at, err := auth.RequestServicePipelined(a.t)
+	at, err := auth.RequestServicePipelined(&timedTransport{Transport: a.t, clock: a.clock})
 	if err != nil {
 		return asSSHError(err)
 	}
@@ -118,12 +117,13 @@ func (a *cascade) run(opts *ConnectOptions) error {
 		}
 	}
 	if password != "" {
-		if ok, err := a.tryPassword(password); ok || err != nil {
+		if ok, err := a.tryPassword(password, opts.KeyboardInteractive); ok || err != nil {
 			return err
 		}
 	}
-	// 5. Keyboard-interactive with the caller's answers.
-	if opts.KeyboardInteractive != nil && a.allows("keyboard-interactive") {
+	// 5. Keyboard-interactive with the caller's answers, unless they
+	// already answered the exchange step 4 began.
+	if opts.KeyboardInteractive != nil && !a.kiAnswered && a.allows("keyboard-interactive") {
 		a.log.Debug("ssh: trying keyboard-interactive")
 		ok, err := a.result("keyboard-interactive", "", auth.KeyboardInteractive(a.at, a.user, opts.KeyboardInteractive))
 		if ok || err != nil {
@@ -231,9 +231,12 @@ func (a *cascade) neverAccepted(key ssh.PublicKey) string {
 }
 
 // tryPassword tries password authentication, or keyboard-interactive
-// answering every hidden prompt with the password when the server allows
-// only that.
-func (a *cascade) tryPassword(password string) (bool, error) {
+// answering a round of one prompt with the password when the server
+// allows only that (paramiko's fallback). A round of several prompts is
+// not a password prompt: it and the rest of the exchange go to the
+// caller's keyboard-interactive answers if given, or the exchange is
+// abandoned and authentication fails.
+func (a *cascade) tryPassword(password string, kiAnswers func(name, instruction string, prompts []Prompt) ([]string, error)) (bool, error) {
 	method := "password"
 	if a.allowed != nil && !slices.Contains(a.allowed, "password") {
 		if !slices.Contains(a.allowed, "keyboard-interactive") {
@@ -247,7 +250,12 @@ func (a *cascade) tryPassword(password string) (bool, error) {
 		if method == "password" {
 			err = auth.Password(a.at, a.user, password, nil)
 		} else {
-			err = auth.KeyboardInteractive(a.at, a.user, auth.PasswordAnswerer(password))
+			err = auth.KeyboardInteractive(a.at, a.user, a.passwordThen(password, kiAnswers))
+		}
+		if errors.Is(err, auth.ErrNotPasswordPrompt) {
+			// Midway through the exchange: no other request may follow.
+			a.note(method, "", err)
+			return false, a.failure()
 		}
 		ok, ferr := a.result(method, "", err)
 		if ok || ferr != nil {
@@ -258,6 +266,24 @@ func (a *cascade) tryPassword(password string) (bool, error) {
 			continue
 		}
 		return false, nil
+	}
+}
+
+// passwordThen answers keyboard-interactive with password, as
+// auth.PasswordAnswerer does, until a round is not a password prompt;
+// that round and the next go to kiAnswers, if given.
+func (a *cascade) passwordThen(password string, kiAnswers func(name, instruction string, prompts []Prompt) ([]string, error)) func(name, instruction string, prompts []Prompt) ([]string, error) {
+	withPassword := auth.PasswordAnswerer(password)
+	return func(name, instruction string, prompts []Prompt) ([]string, error) {
+		if !a.kiAnswered {
+			answers, err := withPassword(name, instruction, prompts)
+			if !errors.Is(err, auth.ErrNotPasswordPrompt) || kiAnswers == nil {
+				return answers, err
+			}
+			a.log.Debug("ssh: keyboard-interactive asks more than a password; the caller answers", "prompts", len(prompts))
+			a.kiAnswered = true
+		}
+		return kiAnswers(name, instruction, prompts)
 	}
 }
 

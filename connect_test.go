@@ -576,24 +576,6 @@ func TestDisabledAlgorithms(t *testing.T) {
 // TestAuthTimeout: a server that never answers authentication is given
 // up on after AuthTimeout. The server's answer is held until the test
 // ends, so Connect can only return because the timeout cut it short.
-func TestAuthTimeout(t *testing.T) {
-	isolate(t)
-	release := make(chan struct{})
-	s := sshtest.StartXSSH(t, sshtest.XSSHOptions{Config: func(c *ssh.ServerConfig) {
-		c.PasswordCallback = func(ssh.ConnMetadata, []byte) (*ssh.Permissions, error) {
-			<-release
-			return nil, errors.New("no")
-		}
-	}})
-	t.Cleanup(func() { close(release) }) // before the server's own cleanup
-	c := NewClient()
-	c.SetMissingHostKeyPolicy(trustServer(s))
-	err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, Password: "x", AuthTimeout: 300 * time.Millisecond})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("got %v", err)
-	}
-}
-
 func TestGSSAuthNeedsMechanism(t *testing.T) {
 	err := NewClient().Connect(t.Context(), "127.0.0.1", &ConnectOptions{GSSAuth: true})
 	if err == nil || !errors.Is(err, ErrSSH) || !strings.Contains(err.Error(), "GSSMechanism") {

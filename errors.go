@@ -29,7 +29,8 @@ type (
 	// DisconnectError is a DISCONNECT message from the server, with its
 	// reason code and text.
 	DisconnectError = transport.DisconnectError
-	// TimeoutError: the banner or the handshake took too long.
+	// TimeoutError: the banner, the handshake or the server's answer to an
+	// authentication request took too long.
 	TimeoutError = transport.TimeoutError
 )
 

@@ -18,7 +18,14 @@ type GSSAPIError = auth.GSSAPIError
 func (a *cascade) tryGSSAPI(opts *ConnectOptions) (bool, error) {
 	target := a.gssTarget
 	a.log.Debug("ssh: trying gssapi-with-mic", "target", target, "delegate", !opts.DisableGSSDelegation)
-	err := auth.GSSAPIWithMIC(a.ctx, a.at, a.user, opts.GSSMechanism, target, !opts.DisableGSSDelegation)
+	ctx := a.ctx
+	if a.clock.timeout > 0 {
+		// The KDC's answers are waits too.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, a.clock.timeout)
+		defer cancel()
+	}
+	err := auth.GSSAPIWithMIC(ctx, a.at, a.user, opts.GSSMechanism, target, !opts.DisableGSSDelegation)
 	var ge *auth.GSSAPIError
 	var fe *auth.FailureError
 	if errors.As(err, &ge) && !errors.As(err, &fe) {

@@ -51,8 +51,14 @@ type ConnectOptions struct {
 	// means paramiko's 15 seconds; negative means none. A Timeout shorter
 	// than it still applies.
 	BannerTimeout time.Duration
-	// AuthTimeout bounds the whole authentication. Zero means paramiko's
-	// 30 seconds; negative means none.
+	// AuthTimeout bounds each wait for the server's answer during
+	// authentication, and each GSS-API exchange with the KDC, as
+	// paramiko's auth_timeout bounds each request: a server that does not
+	// answer in time ends Connect with a *TimeoutError whose Phase is
+	// "authentication". Time on our side (a password or passphrase typed
+	// by a person, keyboard-interactive answers, an agent asking to
+	// confirm a signature) does not count; the context still bounds it.
+	// Zero means paramiko's 30 seconds; negative means none.
 	AuthTimeout time.Duration
 	// ChannelTimeout bounds opening a channel. Zero means paramiko's
 	// 3600 seconds; negative means none.

@@ -47,7 +47,7 @@ func (e *DisconnectError) Error() string {
 // TimeoutError reports that a phase of the connection took longer than
 // its timeout allows. It is a net.Error whose Timeout is true.
 type TimeoutError struct {
-	Phase string // "banner" or "handshake"
+	Phase string // "banner", "handshake", or "authentication" (set by amiko)
 	After time.Duration
 }
 
