@@ -34,15 +34,20 @@ func HostKeyName(host string, port int) string {
 	return "[" + host + "]:" + strconv.Itoa(port)
 }
 
-// checkHostKey checks key against the system and the local host keys, in
-// that order, and turns to the policy for a host neither knows. A key
-// listed in either store is accepted; a host known with other keys only is
-// a *BadHostKeyError naming every key expected.
+// checkHostKey checks key against the system and the local host keys,
+// and turns to the policy for a host neither knows. A key listed in
+// either store is accepted, as OpenSSH accepts one listed in any of its
+// files (paramiko consults the local keys only for a host the system
+// keys do not name); a key either store refuses whatever the policy (a
+// key revoked in the local file, say) is refused even if the other lists
+// it; a host known with other keys only is a *BadHostKeyError naming
+// every key expected.
 func (c *Client) checkHostKey(ctx context.Context, host string, remote net.Addr, key ssh.PublicKey) error {
 	c.mu.Lock()
 	stores := []HostKeyStore{c.systemHostKeys, c.hostKeys}
 	policy := c.policy
 	c.mu.Unlock()
+	accepted := false
 	var bad *BadHostKeyError
 	for _, s := range stores {
 		if s == nil {
@@ -53,7 +58,7 @@ func (c *Client) checkHostKey(ctx context.Context, host string, remote net.Addr,
 		var u *UnknownHostError
 		switch {
 		case err == nil:
-			return nil
+			accepted = true
 		case errors.As(err, &b):
 			if bad == nil {
 				bad = &BadHostKeyError{Host: host, Presented: key}
@@ -64,7 +69,10 @@ func (c *Client) checkHostKey(ctx context.Context, host string, remote net.Addr,
 			return asSSHError(err)
 		}
 	}
-	if bad != nil {
+	switch {
+	case accepted:
+		return nil
+	case bad != nil:
 		return bad
 	}
 	return policy.MissingHostKey(ctx, c, host, remote, key)

@@ -190,12 +190,14 @@ func TestSlowPolicyNotTimedOut(t *testing.T) {
 	trust := trustServer(s)
 	c := NewClient()
 	c.SetMissingHostKeyPolicy(PolicyFunc(func(ctx context.Context, host string, remote net.Addr, key ssh.PublicKey) error {
-		time.Sleep(1500 * time.Millisecond) // a person reading the fingerprint
+		time.Sleep(3500 * time.Millisecond) // a person reading the fingerprint
 		return trust.MissingHostKey(ctx, c, host, remote, key)
 	}))
-	opts := &ConnectOptions{Port: port(t, s.Addr), Username: s.User, PKey: s.UserKey, Timeout: time.Second}
+	// Timeout leaves room for a loaded machine's handshake, and the
+	// policy takes longer than all of it.
+	opts := &ConnectOptions{Port: port(t, s.Addr), Username: s.User, PKey: s.UserKey, Timeout: 3 * time.Second}
 	if err := c.Connect(t.Context(), "127.0.0.1", opts); err != nil {
-		t.Fatalf("a 1.5 s policy with Timeout 1 s: %v", err)
+		t.Fatalf("a 3.5 s policy with Timeout 3 s: %v", err)
 	}
 	c.Close()
 
@@ -207,5 +209,92 @@ func TestSlowPolicyNotTimedOut(t *testing.T) {
 	}))
 	if err := c.Connect(ctx, "127.0.0.1", opts); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("a policy waiting past the context's deadline: got %v", err)
+	}
+}
+
+// TestLoadHostKeysMerges: loading a second known_hosts file adds to the
+// first, as paramiko's load_host_keys does (before, it replaced it), and
+// AutoAddPolicy writes to the file loaded last.
+func TestLoadHostKeysMerges(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	name := HostKeyName("127.0.0.1", port(t, s.Addr))
+	dir := t.TempDir()
+	knows := filepath.Join(dir, "knows")
+	os.WriteFile(knows, []byte(knownHostsLine(t, name, s.HostKeys[0])), 0o600)
+	other := filepath.Join(dir, "other")
+	os.WriteFile(other, []byte("other.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n"), 0o600)
+	for _, system := range []bool{true, false} {
+		c := NewClient()
+		for _, f := range []string{knows, other} {
+			load := c.LoadHostKeys
+			if system {
+				load = c.LoadSystemHostKeys
+			}
+			if err := load(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := connectWith(t, c, s); err != nil {
+			t.Fatalf("system %v: the host is in the first file loaded: %v", system, err)
+		}
+	}
+
+	// A new host goes to the file loaded last; the first stays as it was.
+	s2 := sshtest.StartOpenSSH(t, sshtest.Options{})
+	c := NewClient()
+	c.LoadHostKeys(knows)
+	c.LoadHostKeys(other)
+	c.SetMissingHostKeyPolicy(AutoAddPolicy{})
+	if err := connectWith(t, c, s2); err != nil {
+		t.Fatal(err)
+	}
+	name2 := HostKeyName("127.0.0.1", port(t, s2.Addr))
+	if b, _ := os.ReadFile(other); !strings.Contains(string(b), name2) {
+		t.Fatalf("the new host is not in the file loaded last:\n%s", b)
+	}
+	if b, _ := os.ReadFile(knows); strings.Contains(string(b), name2) {
+		t.Fatalf("the new host was written to the first file:\n%s", b)
+	}
+}
+
+// TestRevokedInEitherStore: a key the local file revokes is refused even
+// though the system file lists it (before, the system file's acceptance
+// ended the check).
+func TestRevokedInEitherStore(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	name := HostKeyName("127.0.0.1", port(t, s.Addr))
+	dir := t.TempDir()
+	system := filepath.Join(dir, "system")
+	os.WriteFile(system, []byte(knownHostsLine(t, name, s.HostKeys[0])), 0o600)
+	local := filepath.Join(dir, "local")
+	os.WriteFile(local, []byte("@revoked "+knownHostsLine(t, "*", s.HostKeys[0])), 0o600)
+	c := NewClient()
+	c.LoadSystemHostKeys(system)
+	c.LoadHostKeys(local)
+	var re *RevokedHostKeyError
+	if err := connectWith(t, c, s); !errors.As(err, &re) {
+		t.Fatalf("listed in the system file, revoked in the local one: %v", err)
+	}
+}
+
+// TestWarningPolicyWarnsWithoutLogger: with no logger set the warning
+// goes to slog's default logger (standard error), as paramiko's goes to
+// Python's warnings: WarningPolicy is not a silent AutoAdd.
+func TestWarningPolicyWarnsWithoutLogger(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{})
+	var logs bytes.Buffer
+	saved := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	defer slog.SetDefault(saved)
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(WarningPolicy{})
+	if err := connectWith(t, c, s); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "unknown host key") {
+		t.Fatalf("no warning on the default logger: %q", logs.String())
 	}
 }

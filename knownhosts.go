@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"golang.org/x/crypto/ssh"
 
@@ -28,8 +29,15 @@ type HostCertificateError = knownhosts.CertificateError
 // add exactly as it was (paramiko rewrites the whole file), appends new
 // keys as OpenSSH does, and never leaves a broken file behind. It is safe
 // for concurrent use by many clients.
+//
+// Loading a second file into a Client (LoadHostKeys or LoadSystemHostKeys
+// again) merges it with the first, as paramiko does: both are consulted,
+// and keys are added to the file loaded last.
 type KnownHostsFile struct {
-	f *knownhosts.File
+	f *knownhosts.File // where Add writes
+	// earlier are files loaded before f into the same store, consulted
+	// and never written.
+	earlier []*knownhosts.File
 	// HashNames writes added host names hashed, as OpenSSH's
 	// HashKnownHosts does.
 	HashNames bool
@@ -50,7 +58,7 @@ func (k *KnownHostsFile) Path() string { return k.f.Path() }
 
 // Check implements HostKeyStore.
 func (k *KnownHostsFile) Check(host string, key ssh.PublicKey) error {
-	err := knownhosts.Check(host, key, k.f)
+	err := knownhosts.Check(host, key, k.files()...)
 	var mismatch *knownhosts.KeyMismatchError
 	var unknown *knownhosts.UnknownHostError
 	switch {
@@ -64,9 +72,14 @@ func (k *KnownHostsFile) Check(host string, key ssh.PublicKey) error {
 	return asSSHError(err)
 }
 
+// files returns the store's files in the order they were loaded.
+func (k *KnownHostsFile) files() []*knownhosts.File {
+	return append(slices.Clip(k.earlier), k.f)
+}
+
 // KnownKeyTypes implements HostKeyStore.
 func (k *KnownHostsFile) KnownKeyTypes(host string) []string {
-	return knownhosts.KnownKeyTypes(host, k.f)
+	return knownhosts.KnownKeyTypes(host, k.files()...)
 }
 
 // NewKnownHosts returns an empty store held in memory only.
@@ -101,7 +114,8 @@ func defaultKnownHosts() (string, error) {
 
 // LoadSystemHostKeys loads the system host keys from path, or from
 // ~/.ssh/known_hosts when path is "" (a missing default file is not an
-// error, as in paramiko). They are checked first, and never written.
+// error, as in paramiko). They are never written. Loading again adds the
+// file's keys to those loaded before.
 func (c *Client) LoadSystemHostKeys(path string) error {
 	if path == "" {
 		var err error
@@ -115,12 +129,17 @@ func (c *Client) LoadSystemHostKeys(path string) error {
 	if err != nil {
 		return err
 	}
-	c.SetSystemHostKeys(k)
+	c.mu.Lock()
+	c.systemHostKeys = mergeKnownHosts(c.systemHostKeys, k)
+	c.mu.Unlock()
 	return nil
 }
 
 // LoadHostKeys loads the local host keys from path, which is remembered:
-// keys that AutoAddPolicy adds are saved there.
+// keys that AutoAddPolicy adds are saved there. Loading another file adds
+// its keys to those loaded before, and new keys go to the file loaded
+// last, as in paramiko (which, unlike amiko, then writes every local key
+// into that file).
 func (c *Client) LoadHostKeys(path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return err
@@ -129,8 +148,22 @@ func (c *Client) LoadHostKeys(path string) error {
 	if err != nil {
 		return err
 	}
-	c.SetHostKeys(k)
+	c.mu.Lock()
+	c.hostKeys = mergeKnownHosts(c.hostKeys, k)
+	c.mu.Unlock()
 	return nil
+}
+
+// mergeKnownHosts returns a store of loaded and the files of prev before
+// it, as paramiko's load_host_keys adds to the keys already loaded; a
+// store of another kind (SetHostKeys) is replaced.
+func mergeKnownHosts(prev HostKeyStore, loaded *KnownHostsFile) HostKeyStore {
+	p, ok := prev.(*KnownHostsFile)
+	if !ok || p == nil {
+		return loaded
+	}
+	// A new value: clients sharing p keep what they had.
+	return &KnownHostsFile{f: loaded.f, earlier: p.files(), HashNames: p.HashNames}
 }
 
 // SaveHostKeys saves the local host keys to the file they were loaded

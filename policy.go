@@ -2,6 +2,7 @@ package amiko
 
 import (
 	"context"
+	"log/slog"
 	"net"
 
 	"golang.org/x/crypto/ssh"
@@ -42,12 +43,21 @@ func (AutoAddPolicy) MissingHostKey(_ context.Context, c *Client, host string, _
 }
 
 // WarningPolicy logs a warning about unknown hosts and accepts them for
-// this connection without saving their key.
+// this connection without saving their key. The warning goes to the
+// client's logger, or to slog's default logger (standard error, unless
+// the program changed it) when none is set, as paramiko's goes to
+// Python's warnings.
 type WarningPolicy struct{}
 
 // MissingHostKey logs and accepts.
 func (WarningPolicy) MissingHostKey(_ context.Context, c *Client, host string, _ net.Addr, key ssh.PublicKey) error {
-	c.logger().Warn("ssh: unknown host key", "host", host, "type", key.Type(), "fingerprint", ssh.FingerprintSHA256(key))
+	log := slog.Default()
+	c.mu.Lock()
+	if c.log != nil {
+		log = c.log
+	}
+	c.mu.Unlock()
+	log.Warn("ssh: unknown host key", "host", host, "type", key.Type(), "fingerprint", ssh.FingerprintSHA256(key))
 	return nil
 }
 
