@@ -95,7 +95,9 @@ func TestGSSAPITrickleDown(t *testing.T) {
 // the attempt notes the deadline and the cascade goes on (here to
 // nothing else), rather than waiting on the KDC (gsstest's Unanswered
 // mechanism waits until its context ends, so without the context this
-// test hangs).
+// test hangs). The auth timeout also bounds the round trip before the
+// mechanism is asked, so it is not short: a loaded machine may take a
+// while for that.
 func TestGSSAPIUnansweredKDC(t *testing.T) {
 	isolate(t)
 	s := xsshWithGSSAPI(t)
@@ -107,10 +109,15 @@ func TestGSSAPIUnansweredKDC(t *testing.T) {
 	go func() {
 		errc <- c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User,
 			GSSAuth: true, GSSMechanism: mech, DisableAgent: true, DisableKeyDiscovery: true,
-			AuthTimeout: 300 * time.Millisecond})
+			AuthTimeout: 2 * time.Second})
 	}()
 	select {
 	case err := <-errc:
+		select {
+		case <-mech.Asked():
+		default:
+			t.Fatalf("Connect: %v, before the mechanism was asked", err)
+		}
 		var ae *AuthenticationError
 		if !errors.As(err, &ae) || len(ae.Attempts) == 0 || ae.Attempts[0].Method != "gssapi-with-mic" ||
 			!errors.Is(ae.Attempts[0].Err, context.DeadlineExceeded) || mech.Target == "" {

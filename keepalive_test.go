@@ -77,24 +77,28 @@ func (p *freezingProxy) close() {
 
 // TestKeepaliveDetectsDeadServer: with an interval and a count, a server
 // that stops answering ends the connection with a *KeepaliveError, and a
-// blocked read returns.
+// blocked read returns. The interval is long enough that sshd, slow on a
+// loaded machine, still answers within CountMax of them while alive.
 func TestKeepaliveDetectsDeadServer(t *testing.T) {
 	isolate(t)
 	s := sshtest.StartOpenSSH(t, sshtest.Options{})
 	checkNoLeak(t) // before the proxy, whose goroutines end at its cleanup
 	proxy := startFreezingProxy(t, s.Addr)
+	const interval = 500 * time.Millisecond
 	c := NewClient()
 	c.SetMissingHostKeyPolicy(trustServer(s))
 	err := c.Connect(t.Context(), "127.0.0.1", &ConnectOptions{
 		Port: port(t, proxy.l.Addr().String()), Username: s.User, PKey: s.UserKey,
 		DisableAgent: true, DisableKeyDiscovery: true,
-		KeepaliveInterval: 100 * time.Millisecond, KeepaliveCountMax: 3,
+		KeepaliveInterval: interval, KeepaliveCountMax: 3,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Idle but alive: sshd answers every probe, so the connection stays.
-	time.Sleep(600 * time.Millisecond)
+	// Idle but alive: sshd answers every probe, so the connection stays
+	// longer than a server that answered none would keep it (four to
+	// five intervals).
+	time.Sleep(6 * interval)
 	if out, err := c.Command(t.Context(), "echo alive").Output(); err != nil || string(out) != "alive\n" {
 		t.Fatalf("after idling with keepalives: %q %v", out, err)
 	}
@@ -125,12 +129,14 @@ func TestKeepaliveDetectsDeadServer(t *testing.T) {
 }
 
 // TestServerKeepalivesAnswered: sshd with ClientAliveInterval 1 and
-// ClientAliveCountMax 2 sends keepalive@openssh.com every second and
-// hangs up after two unanswered; amiko answers them, so an idle
-// connection lives on well past that.
+// ClientAliveCountMax 5 sends keepalive@openssh.com every second and
+// hangs up after five unanswered, six seconds in; amiko answers them, so
+// an idle connection lives on well past that. (A count of 5 rather than
+// 2: a client held up for two seconds on a loaded machine is not what
+// this checks.)
 func TestServerKeepalivesAnswered(t *testing.T) {
 	isolate(t)
-	s := sshtest.StartOpenSSH(t, sshtest.Options{Config: []string{"ClientAliveInterval 1", "ClientAliveCountMax 2"}})
+	s := sshtest.StartOpenSSH(t, sshtest.Options{Config: []string{"ClientAliveInterval 1", "ClientAliveCountMax 5"}})
 	checkNoLeak(t)
 	c := connectTo(t, s, nil)
 	// An open session too, so that sshd's channel-level probes are
@@ -219,15 +225,18 @@ func TestIdleConnectionOneGoroutine(t *testing.T) {
 // TestKeepaliveWithoutProbes: a negative KeepaliveCountMax (OpenSSH's
 // ServerAliveCountMax 0) sends no keepalive and ends the connection the
 // first time an interval passes with nothing from the server, even a
-// live one; output more often than the interval keeps it.
+// live one; output more often than the interval keeps it. The interval
+// is wide enough that opening the session and starting the command on
+// a loaded machine leave no silent interval; the output lasts for more
+// than one.
 func TestKeepaliveWithoutProbes(t *testing.T) {
 	isolate(t)
 	s := sshtest.StartOpenSSH(t, sshtest.Options{})
 	checkNoLeak(t)
-	c := connectTo(t, s, &ConnectOptions{KeepaliveInterval: 300 * time.Millisecond, KeepaliveCountMax: -1})
+	c := connectTo(t, s, &ConnectOptions{KeepaliveInterval: 2 * time.Second, KeepaliveCountMax: -1})
 	defer c.Close()
-	out, err := c.Command(t.Context(), "for i in 1 2 3 4 5 6 7 8; do echo $i; sleep 0.1; done").Output()
-	if err != nil || !strings.HasSuffix(string(out), "8\n") {
+	out, err := c.Command(t.Context(), "for i in $(seq 30); do echo $i; sleep 0.1; done").Output()
+	if err != nil || !strings.HasSuffix(string(out), "\n30\n") {
 		t.Fatalf("a talking server: %q %v", out, err)
 	}
 	err = c.Wait() // the connection is idle now, and nothing asks sshd to speak

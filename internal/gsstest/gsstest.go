@@ -13,6 +13,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/amiko-ssh/amiko/gssapi"
 )
@@ -22,11 +23,28 @@ type Mechanism struct {
 	InitErr error
 	// Unanswered makes InitSecContext wait until its context ends and
 	// return the context's error, as a mechanism whose KDC never
-	// answers would.
+	// answers would. A test waits for Asked before it ends the context,
+	// so that the context's end, not how long the steps before took,
+	// decides what the test sees.
 	Unanswered bool
 	// Target and Delegate record the last InitSecContext call.
 	Target   string
 	Delegate bool
+
+	mu     sync.Mutex
+	asked  chan struct{} // closed by the first InitSecContext call
+	closed bool
+}
+
+// Asked returns a channel closed once InitSecContext has been called,
+// with Target and Delegate recorded.
+func (m *Mechanism) Asked() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.asked == nil {
+		m.asked = make(chan struct{})
+	}
+	return m.asked
 }
 
 // OID claims to be Kerberos 5, which is what servers offer.
@@ -34,7 +52,16 @@ func (m *Mechanism) OID() asn1.ObjectIdentifier { return gssapi.OIDKerberos5 }
 
 // InitSecContext starts a context.
 func (m *Mechanism) InitSecContext(ctx context.Context, target string, o gssapi.ContextOptions) (gssapi.Context, error) {
+	m.mu.Lock()
 	m.Target, m.Delegate = target, o.Delegate
+	if m.asked == nil {
+		m.asked = make(chan struct{})
+	}
+	if !m.closed {
+		close(m.asked)
+		m.closed = true
+	}
+	m.mu.Unlock()
 	if m.Unanswered {
 		<-ctx.Done()
 		return nil, fmt.Errorf("gsstest: no answer from the KDC: %w", context.Cause(ctx))
