@@ -94,7 +94,7 @@ func (a *cascade) run(opts *ConnectOptions) error {
 			return err
 		}
 	}
-	if ok, err := a.tryKeyFiles(opts.KeyFilenames, opts); ok || err != nil {
+	if ok, err := a.tryKeyFiles(opts.KeyFilenames, false, opts); ok || err != nil {
 		return err
 	}
 	if !opts.DisableAgent {
@@ -103,7 +103,7 @@ func (a *cascade) run(opts *ConnectOptions) error {
 		}
 	}
 	if !opts.DisableKeyDiscovery {
-		if ok, err := a.tryKeyFiles(discoveredKeyFiles(), opts); ok || err != nil {
+		if ok, err := a.tryKeyFiles(discoveredKeyFiles(), true, opts); ok || err != nil {
 			return err
 		}
 	}
@@ -151,10 +151,16 @@ func (a *cascade) run(opts *ConnectOptions) error {
 // restrictSigner applies the preferred and disabled public key
 // algorithms (OpenSSH's PubkeyAcceptedAlgorithms, paramiko's
 // disabled_algorithms "pubkeys") to signer: an RSA key keeps the
-// rsa-sha2 algorithms left, any other key is usable only if its
-// algorithm (and, for a certificate, its key's) is. It returns why the
-// key cannot be used, or "".
+// rsa-sha2 algorithms left, and ssh-rsa (SHA-1) only where preferred
+// names it; a DSA key is usable only where preferred names ssh-dss (both
+// legacy opt-ins, as in OpenSSH since 8.8 and 7.0); any other key only
+// if its algorithm (and, for a certificate, its key's) is allowed. It
+// returns why the key cannot be used, or "".
 func restrictSigner(signer ssh.Signer, preferred, disabled []string) (ssh.Signer, string) {
+	pub := signer.PublicKey()
+	if (pub.Type() == ssh.KeyAlgoDSA || pub.Type() == ssh.CertAlgoDSAv01) && !slices.Contains(preferred, pub.Type()) {
+		return nil, pub.Type() + " is a legacy algorithm, used only when PreferredAlgorithms.PublicKeys lists it"
+	}
 	if len(preferred) == 0 && len(disabled) == 0 {
 		return signer, ""
 	}
@@ -164,26 +170,29 @@ func restrictSigner(signer ssh.Signer, preferred, disabled []string) (ssh.Signer
 		}
 		return transport.RemoveDisabled(names, disabled)
 	}
-	pub := signer.PublicKey()
 	if pub.Type() != ssh.KeyAlgoRSA && pub.Type() != ssh.CertAlgoRSAv01 {
 		if len(usable([]string{pub.Type()})) == 0 {
 			return nil, pub.Type() + " is not an allowed algorithm"
 		}
 		return signer, ""
 	}
-	// An RSA key, or certificate, signs with rsa-sha2-512 or -256: the
-	// lists name those, or their certificate forms.
+	// An RSA key, or certificate, signs with rsa-sha2-512 or -256, or
+	// with ssh-rsa where preferred names it: the lists name those, or
+	// their certificate forms.
 	suffix := ""
 	if pub.Type() == ssh.CertAlgoRSAv01 {
 		suffix = "-cert-v01@openssh.com"
 	}
 	var allowed []string
-	for _, alg := range []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256} {
+	for _, alg := range []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA} {
+		if alg == ssh.KeyAlgoRSA && !slices.Contains(preferred, alg+suffix) {
+			continue
+		}
 		if len(usable([]string{alg + suffix})) > 0 {
 			allowed = append(allowed, alg)
 		}
 	}
-	if len(allowed) == 2 {
+	if len(allowed) == 2 && !slices.Contains(allowed, ssh.KeyAlgoRSA) {
 		return signer, ""
 	}
 	if len(allowed) == 0 {
@@ -203,6 +212,9 @@ func restrictSigner(signer ssh.Signer, preferred, disabled []string) (ssh.Signer
 	if err != nil {
 		return nil, err.Error()
 	}
+	if slices.Contains(allowed, ssh.KeyAlgoRSA) {
+		return auth.LegacyRSA{MultiAlgorithmSigner: restricted}, ""
+	}
 	return restricted, ""
 }
 
@@ -210,7 +222,8 @@ func restrictSigner(signer ssh.Signer, preferred, disabled []string) (ssh.Signer
 // signature algorithms it announced in server-sig-algs (RFC 8308), or ""
 // if it might. Certificates are judged by their key's algorithm, which is
 // what server-sig-algs lists; RSA keys by rsa-sha2-256 and -512.
-func (a *cascade) neverAccepted(key ssh.PublicKey) string {
+func (a *cascade) neverAccepted(signer ssh.Signer) string {
+	key := signer.PublicKey()
 	v, ok := a.t.Extension("server-sig-algs")
 	if !ok {
 		return ""
@@ -223,6 +236,9 @@ func (a *cascade) neverAccepted(key ssh.PublicKey) string {
 	candidates := []string{keyType}
 	if keyType == ssh.KeyAlgoRSA {
 		candidates = []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256}
+		if ms, ok := signer.(auth.LegacyRSA); ok && slices.Contains(ms.Algorithms(), ssh.KeyAlgoRSA) {
+			candidates = append(candidates, ssh.KeyAlgoRSA)
+		}
 	}
 	if slices.ContainsFunc(candidates, func(c string) bool { return slices.Contains(algs, c) }) {
 		return ""
@@ -288,14 +304,17 @@ func (a *cascade) passwordThen(password string, kiAnswers func(name, instruction
 }
 
 // tryKeyFiles loads and offers each key file. A discovered id_dsa is
-// noted and skipped: ssh-dss is a legacy algorithm.
-func (a *cascade) tryKeyFiles(files []string, opts *ConnectOptions) (bool, error) {
+// noted and skipped unless the caller opted in to ssh-dss, before its
+// passphrase is asked for: ssh-dss is a legacy algorithm. (A DSA key
+// from anywhere else, a given file among them, is skipped by
+// restrictSigner, by its type.)
+func (a *cascade) tryKeyFiles(files []string, discovered bool, opts *ConnectOptions) (bool, error) {
 	for _, f := range files {
 		if a.keysDone {
 			break
 		}
-		if filepath.Base(f) == "id_dsa" {
-			a.note("publickey", f, errors.New("DSA keys (ssh-dss) are a legacy algorithm and not offered"))
+		if discovered && filepath.Base(f) == "id_dsa" && !slices.Contains(a.preferred, ssh.KeyAlgoDSA) {
+			a.note("publickey", f, errors.New("DSA keys (ssh-dss) are a legacy algorithm, used only when PreferredAlgorithms.PublicKeys lists it"))
 			continue
 		}
 		signer, err := loadKeyFile(f, opts.Passphrase, opts.Password, opts.PassphraseCallback)
@@ -339,7 +358,7 @@ func (a *cascade) tryKey(source string, signer ssh.Signer) (bool, error) {
 	}
 	signer, reason := restrictSigner(signer, a.preferred, a.disabled)
 	if reason == "" {
-		reason = a.neverAccepted(signer.PublicKey())
+		reason = a.neverAccepted(signer)
 	}
 	if reason != "" {
 		// Offering it would only count towards the server's MaxAuthTries.

@@ -162,7 +162,11 @@ type DisabledAlgorithms struct {
 // PreferredAlgorithms lists algorithm names in order of preference.
 // PublicKeys are the user key signature algorithms amiko may sign with
 // (OpenSSH's PubkeyAcceptedAlgorithms): keys of other types are skipped,
-// and RSA keys sign with the rsa-sha2 algorithms listed.
+// and RSA keys sign with the rsa-sha2 algorithms listed. Two legacy
+// algorithms are used only when listed here: ssh-rsa (RSA with SHA-1,
+// tried after the rsa-sha2 ones listed, and first with a server that
+// sends no server-sig-algs) and ssh-dss (DSA keys; x/crypto reads them
+// from PEM files only).
 type PreferredAlgorithms struct {
 	Kex        []string
 	HostKeys   []string

@@ -146,7 +146,15 @@ func sign(signer ssh.Signer, alg string, data []byte) (*ssh.Signature, error) {
 }
 
 // rsaAlgorithms are the RSA signature algorithms in amiko's preference.
+// ssh-rsa (SHA-1) is not among them: see LegacyRSA.
 var rsaAlgorithms = []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256}
+
+// LegacyRSA lets an RSA signer sign with ssh-rsa (SHA-1), after the
+// rsa-sha2 algorithms, where it allows it: the caller's explicit opt-in,
+// for servers that know nothing newer (OpenSSH before 7.2, old network
+// gear). Any other signer never signs with ssh-rsa, even though
+// x/crypto's RSA signers allow it.
+type LegacyRSA struct{ ssh.MultiAlgorithmSigner }
 
 // SignatureAlgorithm picks the public key algorithm for signer. For RSA
 // keys it is rsa-sha2-512 or rsa-sha2-256 as the server's server-sig-algs
@@ -155,7 +163,10 @@ var rsaAlgorithms = []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256}
 // sends no server-sig-algs (old OpenSSH, dropbear) gets rsa-sha2-256,
 // which every server since OpenSSH 7.2 and dropbear 2020.79 accepts.
 // A signer that cannot choose its algorithm never silently falls back to
-// ssh-rsa: that is an error.
+// ssh-rsa: that is an error. A LegacyRSA signer that allows ssh-rsa may
+// sign with it, last, or first for a server without server-sig-algs
+// (OpenSSH before 7.2, which knows nothing else), as OpenSSH's client
+// does.
 func SignatureAlgorithm(t Transport, signer ssh.Signer) (string, error) {
 	keyType := signer.PublicKey().Type()
 	if keyType != ssh.KeyAlgoRSA && keyType != ssh.CertAlgoRSAv01 {
@@ -168,9 +179,13 @@ func SignatureAlgorithm(t Transport, signer ssh.Signer) (string, error) {
 	if ms, ok := signer.(ssh.MultiAlgorithmSigner); ok {
 		// A signer restricted to some algorithms (ssh.NewSignerWithAlgorithms,
 		// or the user's disabled algorithms) picks among those.
-		candidates = slices.DeleteFunc(slices.Clone(rsaAlgorithms), func(a string) bool { return !slices.Contains(ms.Algorithms(), a) })
+		all := slices.Clone(rsaAlgorithms)
+		if _, legacy := signer.(LegacyRSA); legacy {
+			all = append(all, ssh.KeyAlgoRSA)
+		}
+		candidates = slices.DeleteFunc(slices.Clone(all), func(a string) bool { return !slices.Contains(ms.Algorithms(), a) })
 		if len(candidates) == 0 {
-			return "", &SignerError{KeyType: keyType, Reason: fmt.Sprintf("signer allows none of %v", rsaAlgorithms)}
+			return "", &SignerError{KeyType: keyType, Reason: fmt.Sprintf("signer allows none of %v", all)}
 		}
 	}
 	return rsaAlgorithm(t, keyType, candidates)
@@ -186,10 +201,13 @@ func keyAlgorithm(t Transport, keyType string) (string, error) {
 }
 
 // rsaAlgorithm picks the first of candidates that server-sig-algs lists;
-// without server-sig-algs, rsa-sha2-256 if it is a candidate.
+// without server-sig-algs, ssh-rsa if it is a candidate (the caller's
+// opt-in), else rsa-sha2-256 if it is one.
 func rsaAlgorithm(t Transport, keyType string, candidates []string) (string, error) {
 	choice := candidates[0]
-	if slices.Contains(candidates, ssh.KeyAlgoRSASHA256) {
+	if slices.Contains(candidates, ssh.KeyAlgoRSA) {
+		choice = ssh.KeyAlgoRSA
+	} else if slices.Contains(candidates, ssh.KeyAlgoRSASHA256) {
 		choice = ssh.KeyAlgoRSASHA256
 	}
 	if v, ok := t.Extension("server-sig-algs"); ok {
