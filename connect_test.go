@@ -23,6 +23,7 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/amiko-ssh/amiko/internal/sshtest"
+	"github.com/amiko-ssh/amiko/internal/transport"
 )
 
 // isolate points HOME at a temporary directory and clears the agent, so
@@ -686,9 +687,15 @@ func (w *writeCounter) Write(b []byte) (int, error) {
 // TestConnectGuessesKexFromTheSecondConnection: the second connection to
 // a server whose first kex and host key algorithms are amiko's sends its
 // kex message with KEXINIT, one flight fewer than the first, and
-// DisableKexGuess keeps it from doing so.
+// DisableKexGuess keeps it from doing so. The process-wide memory of
+// servers starts empty for the test: an earlier test's server on the
+// same port would otherwise make the first connection guess too. (No
+// test of this package runs in parallel with it.)
 func TestConnectGuessesKexFromTheSecondConnection(t *testing.T) {
 	isolate(t)
+	saved := kexGuesses
+	kexGuesses = transport.NewKexGuesses()
+	t.Cleanup(func() { kexGuesses = saved })
 	// A known Ed25519 key puts ssh-ed25519 first in amiko's list, and it
 	// is the server's first.
 	s := sshtest.StartXSSH(t, sshtest.XSSHOptions{HostKeyTypes: []string{"ed25519"}})

@@ -478,9 +478,10 @@ func TestScenarioDisabledPublicKeyAlgorithms(t *testing.T) {
 			t.Fatal(err)
 		}
 		// sshd logs the algorithm of each public key request, maybe a
-		// moment after its answer reached us.
+		// moment after its answer reached us (30 s is a hang guard: the
+		// loop ends once the line is there).
 		log := s.Log()
-		for i := 0; i < 100 && !strings.Contains(log, "authenticated 1 pkalg"); i++ {
+		for deadline := time.Now().Add(30 * time.Second); !strings.Contains(log, "authenticated 1 pkalg") && time.Now().Before(deadline); {
 			time.Sleep(20 * time.Millisecond)
 			log = s.Log()
 		}

@@ -238,27 +238,28 @@ func TestCancelKillsCommand(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Wait until the process runs, then cancel.
-	for {
+	// Wait until the process runs, then cancel (30 s: hang guards).
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		out, _ := c.Command(t.Context(), pgrep).Output()
 		if len(out) > 0 {
 			break
 		}
-		time.Sleep(50 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("the command never ran; sshd log:\n%s", s.Log())
+		}
 	}
 	cancel()
 	if err := cmd.Wait(); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Wait: %v", err)
 	}
-	for i := 0; ; i++ {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		out, _ := c.Command(t.Context(), pgrep).Output()
 		if len(out) == 0 {
 			break
 		}
-		if i == 40 {
+		if time.Now().After(deadline) {
 			t.Fatalf("still running; sshd log:\n%s", s.Log())
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 	c.Close()
 }

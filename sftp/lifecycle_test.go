@@ -11,16 +11,19 @@ import (
 	"github.com/amiko-ssh/amiko/sftp"
 )
 
-// waitGoroutines waits, two seconds at most, for the number of goroutines
-// to come down to want, and fails t if it does not.
+// waitGoroutines waits, ten seconds at most (a loaded machine may be
+// slow to unwind them), for the number of goroutines to come down to
+// want, and fails t if it does not. It returns as soon as they did.
 func waitGoroutines(t *testing.T, want int) {
 	t.Helper()
 	var n int
-	for range 100 {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if n = runtime.NumGoroutine(); n <= want {
 			return
 		}
-		time.Sleep(20 * time.Millisecond)
+		if time.Now().After(deadline) {
+			break
+		}
 	}
 	buf := make([]byte, 1<<20)
 	t.Errorf("%d goroutines, want %d:\n%s", n, want, buf[:runtime.Stack(buf, true)])

@@ -82,6 +82,9 @@ func (b *blackhole) pipe(dst, src net.Conn) {
 
 // TestServerAlive: with ServerAliveInterval, a server that stops
 // answering ends the run with ssh's message and 255, rather than a hang.
+// The interval is 2 s: with 1 s and ServerAliveCountMax=1, a second or
+// two of a loaded machine's delay while the command starts ended the run
+// before the network died.
 func TestServerAlive(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.server(sshtest.Options{})
@@ -90,7 +93,7 @@ func TestServerAlive(t *testing.T) {
 	checkNoLeak(t)
 	_, port, _ := net.SplitHostPort(b.l.Addr().String())
 	args := e.args(s, "-p", port, "-o", "HostKeyAlias=[127.0.0.1]:"+portOf(mustAddr(t, s.Addr)),
-		"-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=1", "127.0.0.1", "echo started; exec sleep 600")
+		"-o", "ServerAliveInterval=2", "-o", "ServerAliveCountMax=1", "127.0.0.1", "echo started; exec sleep 600")
 	// -p is given twice: the first (the server's own port) would win, so
 	// drop it.
 	args = args[2:]
@@ -135,7 +138,10 @@ func (w *watchWriter) Write(p []byte) (int, error) {
 // OpenSSH's ssh, the run ends the first time ServerAliveInterval passes
 // with nothing from the server, without a keepalive sent: so even a live
 // server that is quiet is left (a keepalive would have been answered and
-// kept the connection), directly and through a jump host.
+// kept the connection), directly and through a jump host. The runs that
+// must live until the command starts have an interval of 2 s: with 1 s, a
+// second without a message from the server while the session opened (a
+// loaded machine) ended them early.
 func TestServerAliveCountMaxZero(t *testing.T) {
 	e := newTestEnv(t)
 	jump := e.server(sshtest.Options{})
@@ -146,7 +152,7 @@ func TestServerAliveCountMaxZero(t *testing.T) {
 	if o := (&runner{getenv: os.Getenv}).connectOptions(inv.cfg, hop{Host: "h"}, "u", "/"); o.KeepaliveInterval != time.Second || o.KeepaliveCountMax >= 0 {
 		t.Errorf("keepalives %v, count %d: want the library's interval without probes", o.KeepaliveInterval, o.KeepaliveCountMax)
 	}
-	quiet := []string{"-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=0", "127.0.0.1", "echo started; exec sleep 600"}
+	quiet := []string{"-o", "ServerAliveInterval=2", "-o", "ServerAliveCountMax=0", "127.0.0.1", "echo started; exec sleep 600"}
 	j := jump.User + "@127.0.0.1:" + portOf(mustAddr(t, jump.Addr))
 	for _, args := range [][]string{e.args(s, quiet...), e.args(s, append([]string{"-J", j}, quiet...)...)} {
 		r := e.run("", args...)
