@@ -68,6 +68,10 @@ type KDC struct {
 	// keytab, log and the acceptors' replay cache.
 	Dir string
 
+	// Pid is krb5kdc's process id (its -P file is written after it
+	// listens, so a reader right after StartKDC may find it empty).
+	Pid int
+
 	profile string // kdc.conf, KRB5_KDC_PROFILE for krb5kdc and kadmin.local
 	logPath string
 }
@@ -141,6 +145,7 @@ func (k *KDC) start(t testing.TB) {
 		t.Fatalf("sshtest: krb5kdc did not start: %v\n%s", err, tail(k.Log(), 16<<10))
 	}
 	k.Addr = fmt.Sprintf("127.0.0.1:%d", port)
+	k.Pid = cmd.Process.Pid
 }
 
 // krb5Conf is the clients' krb5.conf; kdc is the KDC's address, or ""

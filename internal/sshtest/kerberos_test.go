@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -90,14 +89,7 @@ func TestKDCStops(t *testing.T) {
 	var dir string
 	t.Run("kdc", func(t *testing.T) {
 		k := StartKDC(t)
-		dir = k.Dir
-		b, err := os.ReadFile(filepath.Join(k.Dir, "kdc.pid"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if pid, err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil {
-			t.Fatal(err)
-		}
+		dir, pid = k.Dir, k.Pid
 	})
 	if pid == 0 {
 		t.Fatal("no KDC pid")
