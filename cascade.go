@@ -148,6 +148,13 @@ func (a *cascade) run(opts *ConnectOptions) error {
 	return a.failure()
 }
 
+// The DSA algorithms, by name: x/crypto's constants are deprecated,
+// rightly, and these are here only to refuse them by default.
+const (
+	algoDSA     = "ssh-dss"
+	algoDSACert = "ssh-dss-cert-v01@openssh.com"
+)
+
 // restrictSigner applies the preferred and disabled public key
 // algorithms (OpenSSH's PubkeyAcceptedAlgorithms, paramiko's
 // disabled_algorithms "pubkeys") to signer: an RSA key keeps the
@@ -158,7 +165,7 @@ func (a *cascade) run(opts *ConnectOptions) error {
 // returns why the key cannot be used, or "".
 func restrictSigner(signer ssh.Signer, preferred, disabled []string) (ssh.Signer, string) {
 	pub := signer.PublicKey()
-	if (pub.Type() == ssh.KeyAlgoDSA || pub.Type() == ssh.CertAlgoDSAv01) && !slices.Contains(preferred, pub.Type()) {
+	if (pub.Type() == algoDSA || pub.Type() == algoDSACert) && !slices.Contains(preferred, pub.Type()) {
 		return nil, pub.Type() + " is a legacy algorithm, used only when PreferredAlgorithms.PublicKeys lists it"
 	}
 	if len(preferred) == 0 && len(disabled) == 0 {
@@ -313,7 +320,7 @@ func (a *cascade) tryKeyFiles(files []string, discovered bool, opts *ConnectOpti
 		if a.keysDone {
 			break
 		}
-		if discovered && filepath.Base(f) == "id_dsa" && !slices.Contains(a.preferred, ssh.KeyAlgoDSA) {
+		if discovered && filepath.Base(f) == "id_dsa" && !slices.Contains(a.preferred, algoDSA) {
 			a.note("publickey", f, errors.New("DSA keys (ssh-dss) are a legacy algorithm, used only when PreferredAlgorithms.PublicKeys lists it"))
 			continue
 		}
