@@ -206,8 +206,10 @@ func (s *server) exec(ctx context.Context, ch ssh.Channel, command string) {
 	cmd.Stdout = ch
 	cmd.Stderr = ch.Stderr()
 	// A background child that keeps the output pipes open does not keep
-	// the session open.
-	cmd.WaitDelay = time.Second
+	// the session open, after a grace long enough that output still on
+	// its way (the copy waits for the client's window, which a loaded
+	// machine may be slow to give) is not cut off.
+	cmd.WaitDelay = 10 * time.Second
 	stdin, err := cmd.StdinPipe()
 	if err == nil {
 		err = cmd.Start()

@@ -110,8 +110,12 @@ func (x *xsshServer) run(ctx context.Context, ch ssh.Channel, argv, env []string
 		x.cg.startIn(cmd.SysProcAttr)
 	}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	// A background child holding stdout open must not hold the session.
-	cmd.WaitDelay = time.Second
+	// A background child holding stdout open must not hold the session,
+	// but output still on its way must not be cut off either: the copy
+	// to the channel waits for the client's window, which a loaded
+	// machine may be slow to give, so the grace after the command exits
+	// is long.
+	cmd.WaitDelay = 10 * time.Second
 	// Copying stdin ourselves rather than setting cmd.Stdin: Wait would
 	// wait for that copy, which ends only when the client sends EOF.
 	stdin, err := cmd.StdinPipe()
