@@ -74,15 +74,15 @@ func (k *handshakeClock) enter(phase string) {
 	defer k.mu.Unlock()
 	k.phase = phase
 	total := k.after(k.start, k.totalAfter)
+	if k.fromBanner {
+		total = k.after(time.Now(), k.totalAfter) // for the negotiation
+	}
 	if phase == "banner" {
-		k.deadline = earliest(k.after(k.start, k.bannerAfter), total)
-		if k.fromBanner {
-			k.deadline = k.after(k.start, k.bannerAfter)
+		k.deadline = k.after(k.start, k.bannerAfter)
+		if !k.fromBanner {
+			k.deadline = earliest(k.deadline, total)
 		}
 	} else {
-		if k.fromBanner {
-			total = k.after(time.Now(), k.totalAfter)
-		}
 		k.deadline = total
 		if !total.IsZero() {
 			k.negotiationCtx, k.cancelCtx = context.WithDeadline(k.ctx, total)
