@@ -1,9 +1,13 @@
 package amiko
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"net"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -105,4 +109,38 @@ func TestPasswordMeetsSeveralPrompts(t *testing.T) {
 	if len(asked) != 1 || len(asked[0]) != 2 {
 		t.Fatalf("the caller was asked %v, want the two prompts once", asked)
 	}
+}
+
+// TestEmptyPassword: EmptyPassword sends the empty password (paramiko's
+// password=""), after a key the server refuses; without it an empty
+// Password means none, and nothing is sent.
+func TestEmptyPassword(t *testing.T) {
+	isolate(t)
+	var mu sync.Mutex
+	var got []string
+	sent := func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(got) }
+	s := sshtest.StartXSSH(t, sshtest.XSSHOptions{Config: func(c *ssh.ServerConfig) {
+		c.PasswordCallback = func(_ ssh.ConnMetadata, pw []byte) (*ssh.Permissions, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, string(pw))
+			if len(pw) == 0 {
+				return &ssh.Permissions{}, nil
+			}
+			return nil, errors.New("no")
+		}
+	}})
+	_, other, _ := ed25519.GenerateKey(rand.Reader)
+	signer, _ := ssh.NewSignerFromKey(other)
+	opts := &ConnectOptions{Port: port(t, s.Addr), Username: s.User, PKey: signer}
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	if err := c.Connect(t.Context(), "127.0.0.1", opts); !errors.As(err, new(*AuthenticationError)) || len(sent()) != 0 {
+		t.Fatalf("without EmptyPassword: %v, passwords sent %q", err, sent())
+	}
+	opts.EmptyPassword = true
+	if err := c.Connect(t.Context(), "127.0.0.1", opts); err != nil || !slices.Equal(sent(), []string{""}) {
+		t.Fatalf("with EmptyPassword: %v, passwords sent %q", err, sent())
+	}
+	c.Close()
 }

@@ -110,13 +110,13 @@ func (a *cascade) run(opts *ConnectOptions) error {
 	// 4. The password, falling back to keyboard-interactive when that is
 	// what the server allows (paramiko's auth_password fallback).
 	password := opts.Password
-	if password == "" && opts.PasswordCallback != nil && a.allows("password", "keyboard-interactive") {
+	if password == "" && !opts.EmptyPassword && opts.PasswordCallback != nil && a.allows("password", "keyboard-interactive") {
 		var err error
 		if password, err = opts.PasswordCallback(); err != nil {
 			return err
 		}
 	}
-	if password != "" {
+	if password != "" || opts.EmptyPassword {
 		if ok, err := a.tryPassword(password, opts.KeyboardInteractive); ok || err != nil {
 			return err
 		}

@@ -28,6 +28,10 @@ type ConnectOptions struct {
 	// authentication last, and unlocks encrypted key files when
 	// Passphrase is empty.
 	Password string
+	// EmptyPassword tries the empty password when Password is empty: Go's
+	// "" cannot say what paramiko's password="" (not None) says. For
+	// devices and containers with a blank password.
+	EmptyPassword bool
 	// Passphrase unlocks encrypted key files.
 	Passphrase string
 	// PKey is a key to authenticate with first: any ssh.Signer, so agent
