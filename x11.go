@@ -8,6 +8,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/amiko-ssh/amiko/internal/connection"
 	"github.com/amiko-ssh/amiko/internal/wire"
@@ -30,6 +31,11 @@ type X11Options struct {
 	// real one in its place (cmd/amiko does), or any process on the
 	// server could reach the display.
 	Handler func(net.Conn)
+	// Timeout, if positive, refuses the X11 channels the server opens
+	// later than this after the request (OpenSSH's ForwardX11Timeout,
+	// for untrusted forwarding: its cookie expires, and an X server may
+	// then let clients in with no authorization).
+	Timeout time.Duration
 	// SingleConnection asks the server to forward one X11 connection
 	// only; amiko then refuses any X11 channel after the first one for
 	// this request, whatever the server does.
@@ -84,6 +90,9 @@ func (s *Session) RequestX11Forwarding(ctx context.Context, o X11Options) ([]byt
 	// Granted before the request, so that a channel the server opens
 	// right after its reply finds the grant; taken back on a refusal.
 	g := &x11Grant{done: s.ch.Done(), handler: o.Handler, single: o.SingleConnection}
+	if o.Timeout > 0 {
+		g.refuseAfter = time.Now().Add(o.Timeout)
+	}
 	s.cc.x11Mu.Lock()
 	s.cc.pruneX11GrantsLocked() // those of ended sessions no channel came for
 	s.cc.x11Grants = append(s.cc.x11Grants, g)
@@ -103,6 +112,8 @@ type x11Grant struct {
 	handler func(net.Conn)
 	single  bool
 	used    bool
+	// refuseAfter, if set, is X11Options.Timeout's end.
+	refuseAfter time.Time
 }
 
 // takeX11Grant picks the grant for a new X11 channel, or nil if there is
@@ -150,6 +161,12 @@ func (cc *clientConn) x11Open(nc *connection.NewChannel) {
 		// OpenSSH: "Warning: ssh server tried X11 forwarding."
 		cc.log.Warn("ssh: server tried X11 forwarding, which no open session asked for; refused", "originator", net.JoinHostPort(addr, strconv.Itoa(int(port))))
 		go nc.Reject(connection.OpenAdministrativelyProhibited, "X11 forwarding was not requested")
+		return
+	}
+	if !g.refuseAfter.IsZero() && time.Now().After(g.refuseAfter) {
+		// OpenSSH: "Rejected X11 connection after ForwardX11Timeout expired".
+		cc.log.Warn("ssh: rejected X11 connection after the forwarding timeout expired", "originator", net.JoinHostPort(addr, strconv.Itoa(int(port))))
+		go nc.Reject(connection.OpenAdministrativelyProhibited, "X11 forwarding timed out")
 		return
 	}
 	var remote net.Addr = &net.TCPAddr{IP: net.ParseIP(addr), Port: int(port)}

@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -149,6 +151,10 @@ func (x *x11Server) start(t *testing.T) *sshtest.Server {
 						var cmd struct{ Command string }
 						ssh.Unmarshal(r.Payload, &cmd)
 						for _, w := range strings.Fields(cmd.Command) {
+							if w == "wait" { // X11Options.Timeout's, in TestX11Timeout
+								time.Sleep(300 * time.Millisecond)
+								continue
+							}
 							fmt.Fprintln(ch, x.open(conn, w))
 						}
 						ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{0}))
@@ -278,6 +284,27 @@ func TestX11RefusedUnlessRequested(t *testing.T) {
 		t.Errorf("no handler: %v", err)
 	}
 	c.Close()
+}
+
+// TestX11Timeout: X11 channels the server opens after X11Options.Timeout
+// are refused (OpenSSH's ForwardX11Timeout: an untrusted cookie may have
+// expired by then, and an X server might let the client in
+// unauthenticated); before it they reach the handler.
+func TestX11Timeout(t *testing.T) {
+	isolate(t)
+	x := &x11Server{x11Reply: true}
+	s := x.start(t)
+	checkNoLeak(t)
+	c := connectTo(t, s, nil)
+	defer c.Close()
+	echo := &x11Echo{}
+	out, err := runX11(t, c, &X11Options{Handler: echo.handle, Timeout: 150 * time.Millisecond}, "open wait open")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"accepted pong to ping", "refused " + fmt.Sprint(ssh.Prohibited)}; !slices.Equal(out, want) {
+		t.Fatalf("the server saw %q, want %q", out, want)
+	}
 }
 
 // TestX11RequestPayload: x11-req carries RFC 4254's fields: the single

@@ -236,18 +236,17 @@ func (r *runner) untrustedCookie(ctx context.Context, display string, timeout ti
 
 // x11Forwarder serves the X11 channels of a run's session.
 type x11Forwarder struct {
-	ctx      context.Context // ended by stop, so that no dial holds it up
-	cancel   context.CancelFunc
-	display  x11Display
-	fake     []byte    // the cookie the server hands out
-	real     []byte    // the display's, put in its place
-	refuseAt time.Time // untrusted forwarding's end; zero for none
-	info     func(string, ...any)
-	log      *slog.Logger
-	mu       sync.Mutex
-	conns    map[net.Conn]bool
-	stopped  bool
-	wg       sync.WaitGroup
+	ctx     context.Context // ended by stop, so that no dial holds it up
+	cancel  context.CancelFunc
+	display x11Display
+	fake    []byte // the cookie the server hands out
+	real    []byte // the display's, put in its place
+	info    func(string, ...any)
+	log     *slog.Logger
+	mu      sync.Mutex
+	conns   map[net.Conn]bool
+	stopped bool
+	wg      sync.WaitGroup
 }
 
 // forwardX11 asks the server to forward X11 for s, as ssh -X and -Y do,
@@ -279,9 +278,10 @@ func (r *runner) forwardX11(ctx context.Context, s *amiko.Session, x x11Settings
 			info("Warning: untrusted X11 forwarding setup failed: xauth key data not generated")
 			return nil
 		}
-		if x.Timeout > 0 {
-			f.refuseAt = time.Now().Add(x.Timeout)
-		}
+	}
+	var untrustedTimeout time.Duration
+	if !x.Trusted {
+		untrustedTimeout = x.Timeout
 	}
 	f.fake = randomBytes(len(f.real))
 	f.ctx, f.cancel = context.WithCancel(ctx)
@@ -291,6 +291,10 @@ func (r *runner) forwardX11(ctx context.Context, s *amiko.Session, x x11Settings
 		Cookie:       f.fake,
 		Screen:       display.screen,
 		Handler:      f.serve,
+		// After it the untrusted cookie may expire, and an X server may
+		// then let its clients in with no authorization: the library
+		// refuses the channels (OpenSSH refuses them too).
+		Timeout: untrustedTimeout,
 	})
 	if err != nil {
 		f.cancel()
@@ -320,12 +324,6 @@ func (f *x11Forwarder) serve(ch net.Conn) {
 	}
 	defer f.untrack(ch)
 	defer ch.Close()
-	if !f.refuseAt.IsZero() && time.Now().After(f.refuseAt) {
-		// The untrusted cookie may be about to expire, and an X
-		// server may then let its clients in with no authorization.
-		f.info("Rejected X11 connection after ForwardX11Timeout expired")
-		return
-	}
 	setup, err := readX11Setup(ch, x11Proto, f.fake, f.real)
 	if err != nil {
 		f.log.Debug("amiko: X11 connection setup", "from", ch.RemoteAddr().String(), "err", err)

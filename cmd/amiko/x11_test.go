@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/amiko-ssh/amiko"
 	"github.com/amiko-ssh/amiko/internal/sshtest"
@@ -323,6 +322,18 @@ func TestSSHForwardX11Untrusted(t *testing.T) {
 			t.Errorf("the untrusted cookie's file %s is left behind: %v", args[1], err)
 		}
 	}
+
+	// An X client after ForwardX11Timeout is refused, never reaching the
+	// display (OpenSSH: "Rejected X11 connection after ForwardX11Timeout
+	// expired").
+	before := len(x.cookies())
+	r = e.run("", e.args(s, "-X", "-o", "ForwardX11Timeout=1", "127.0.0.1", "sleep 2;", client)...)
+	if _, answer := x11ClientOutput(t, r.stdout); answer != "" || len(x.cookies()) != before {
+		t.Errorf("after ForwardX11Timeout: the X client got %q", answer)
+	}
+	if !strings.Contains(r.stderr, "ejected X11 connection after the forwarding timeout expired") {
+		t.Errorf("after ForwardX11Timeout: stderr %q", r.stderr)
+	}
 }
 
 // TestForwardX11Session drives the forwarder below the command line,
@@ -387,31 +398,6 @@ func sessionOutput(ctx context.Context, s *amiko.Session, command string) (strin
 	go io.Copy(io.Discard, s.Stderr())
 	b, _ := io.ReadAll(s.Stdout())
 	return string(b), s.Wait()
-}
-
-// TestX11ForwarderRefusesAfterTimeout: once ForwardX11Timeout has
-// passed, an untrusted forwarding's channels are closed unread.
-func TestX11ForwarderRefusesAfterTimeout(t *testing.T) {
-	checkNoLeak(t)
-	var said []string
-	f := &x11Forwarder{
-		ctx:      t.Context(),
-		fake:     randomBytes(16),
-		real:     randomBytes(16),
-		refuseAt: time.Now().Add(-time.Second),
-		info:     func(format string, args ...any) { said = append(said, fmt.Sprintf(format, args...)) },
-		log:      slog.New(slog.DiscardHandler),
-		conns:    map[net.Conn]bool{},
-	}
-	a, b := net.Pipe()
-	f.serve(a)
-	if _, err := b.Read(make([]byte, 1)); err != io.EOF {
-		t.Errorf("the channel was not closed: %v", err)
-	}
-	if len(said) != 1 || said[0] != "Rejected X11 connection after ForwardX11Timeout expired" {
-		t.Errorf("said %q", said)
-	}
-	f.stop()
 }
 
 // TestX11ForwarderStop: stop ends the X11 connections still open, on
