@@ -38,16 +38,17 @@ func HostKeyName(host string, port int) string {
 // and turns to the policy for a host neither knows. A key listed in
 // either store is accepted, as OpenSSH accepts one listed in any of its
 // files (paramiko consults the local keys only for a host the system
-// keys do not name); a key either store refuses whatever the policy (a
-// key revoked in the local file, say) is refused even if the other lists
-// it; a host known with other keys only is a *BadHostKeyError naming
-// every key expected.
+// keys do not name), unless either store revokes it: a revocation
+// anywhere wins. A store's other refusal (a host certificate not valid
+// for the host) stands when no store vouches for the key. A host known
+// with other keys only is a *BadHostKeyError naming every key expected.
 func (c *Client) checkHostKey(ctx context.Context, host string, remote net.Addr, key ssh.PublicKey) error {
 	c.mu.Lock()
 	stores := []HostKeyStore{c.systemHostKeys, c.hostKeys}
 	policy := c.policy
 	c.mu.Unlock()
 	accepted := false
+	var refused error
 	var bad *BadHostKeyError
 	for _, s := range stores {
 		if s == nil {
@@ -56,6 +57,7 @@ func (c *Client) checkHostKey(ctx context.Context, host string, remote net.Addr,
 		err := s.Check(host, key)
 		var b *BadHostKeyError
 		var u *UnknownHostError
+		var r *RevokedHostKeyError
 		switch {
 		case err == nil:
 			accepted = true
@@ -65,13 +67,17 @@ func (c *Client) checkHostKey(ctx context.Context, host string, remote net.Addr,
 			}
 			bad.Expected = append(bad.Expected, b.Expected...)
 		case errors.As(err, &u):
-		default:
+		case errors.As(err, &r):
 			return asSSHError(err)
+		case refused == nil:
+			refused = err
 		}
 	}
 	switch {
 	case accepted:
 		return nil
+	case refused != nil:
+		return asSSHError(refused)
 	case bad != nil:
 		return bad
 	}

@@ -279,6 +279,41 @@ func TestRevokedInEitherStore(t *testing.T) {
 	}
 }
 
+// TestCertificateErrorDoesNotOverrideTheOtherStore: a host certificate
+// one store's @cert-authority finds invalid for the host (another
+// principal) does not refuse a key the other store lists, as it would
+// not within one store; with no store vouching for the key, the
+// certificate's error stands.
+func TestCertificateErrorDoesNotOverrideTheOtherStore(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartOpenSSH(t, sshtest.Options{HostKeyTypes: []string{"ed25519"}, HostCertificates: true})
+	replaceLookup(t, "127.0.0.1")
+	name := HostKeyName("h.example", port(t, s.Addr)) // not a principal of the certificate
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain")
+	os.WriteFile(plain, []byte(knownHostsLine(t, name, s.HostKeys[0])), 0o600)
+	ca := filepath.Join(dir, "ca")
+	os.WriteFile(ca, []byte("@cert-authority "+knownHostsLine(t, name, s.HostCA)), 0o600)
+	connect := func(c *Client) error {
+		err := c.Connect(t.Context(), "h.example", &ConnectOptions{Port: port(t, s.Addr), Username: s.User, PKey: s.UserKey})
+		c.Close()
+		return err
+	}
+	c := NewClient()
+	c.LoadSystemHostKeys(plain)
+	c.LoadHostKeys(ca)
+	if err := connect(c); err != nil {
+		t.Fatalf("the key listed in the system file, the CA's certificate invalid in the local one: %v", err)
+	}
+	c = NewClient()
+	c.LoadHostKeys(ca)
+	c.SetMissingHostKeyPolicy(AutoAddPolicy{})
+	var ce *HostCertificateError
+	if err := connect(c); !errors.As(err, &ce) {
+		t.Fatalf("only the CA's invalid certificate: %v", err)
+	}
+}
+
 // TestWarningPolicyWarnsWithoutLogger: with no logger set the warning
 // goes to slog's default logger (standard error), as paramiko's goes to
 // Python's warnings: WarningPolicy is not a silent AutoAdd.
