@@ -16,8 +16,8 @@ import (
 // each request. Time on our side between reads (a password or passphrase
 // typed by a person, keyboard-interactive answers, a signature an agent
 // asks its user to confirm) does not count. A cancelled context
-// interrupts whatever read or write is blocked, and no later deadline
-// undoes that.
+// interrupts whatever read or write on the connection is blocked, and no
+// later deadline undoes that.
 type authClock struct {
 	conn    net.Conn
 	timeout time.Duration // 0: none

@@ -1,10 +1,12 @@
 package amiko
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -143,4 +145,41 @@ func TestEmptyPassword(t *testing.T) {
 		t.Fatalf("with EmptyPassword: %v, passwords sent %q", err, sent())
 	}
 	c.Close()
+}
+
+// TestUnansweringAgent: an agent that takes the connection and never
+// answers holds Connect no longer than its context (before, for ever).
+func TestUnansweringAgent(t *testing.T) {
+	isolate(t)
+	s := sshtest.StartXSSH(t, sshtest.XSSHOptions{})
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // read nothing, answer nothing
+		}
+	}()
+	t.Setenv("SSH_AUTH_SOCK", sock)
+	c := NewClient()
+	c.SetMissingHostKeyPolicy(trustServer(s))
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- c.Connect(ctx, "127.0.0.1", &ConnectOptions{Port: port(t, s.Addr), Username: s.User}) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("got %v, want the context's deadline", err)
+		}
+	case <-time.After(time.Minute): // a hang guard
+		t.Fatal("Connect still waiting on the agent after its context's deadline")
+	}
 }

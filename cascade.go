@@ -338,7 +338,7 @@ func (a *cascade) tryKeyFiles(files []string, discovered bool, opts *ConnectOpti
 
 // tryAgent offers the keys of the agent at SSH_AUTH_SOCK.
 func (a *cascade) tryAgent() (bool, error) {
-	signers, closeAgent := agentSigners()
+	signers, closeAgent := agentSigners(a.ctx)
 	defer closeAgent()
 	for _, s := range signers {
 		if a.keysDone {
@@ -428,20 +428,27 @@ func (a *cascade) failure() error {
 }
 
 // agentSigners returns the keys of the agent at SSH_AUTH_SOCK, if any,
-// and a function that closes the connection to it.
-func agentSigners() ([]ssh.Signer, func()) {
+// and a function that closes the connection to it. Ending ctx closes it
+// too, so that an agent that does not answer (or waits for its user to
+// confirm a signature) holds Connect no longer than its context.
+func agentSigners(ctx context.Context) ([]ssh.Signer, func()) {
 	sock := os.Getenv("SSH_AUTH_SOCK")
 	if sock == "" {
 		return nil, func() {}
 	}
-	conn, err := net.DialTimeout("unix", sock, 5*time.Second)
+	var d net.Dialer
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	conn, err := d.DialContext(dctx, "unix", sock)
+	cancel()
 	if err != nil {
 		return nil, func() {}
 	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	closeAgent := func() { stop(); conn.Close() }
 	signers, err := agent.NewClient(conn).Signers()
 	if err != nil {
-		conn.Close()
+		closeAgent()
 		return nil, func() {}
 	}
-	return signers, func() { conn.Close() }
+	return signers, closeAgent
 }

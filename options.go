@@ -49,11 +49,12 @@ type ConnectOptions struct {
 	// timeout=None), while the negotiation after the server's version
 	// line keeps the transport's 15 s bound. The context's deadline
 	// applies as well. Time spent in the missing host key policy does not
-	// count: it may ask a person (the context still bounds it).
+	// count: it may ask a person (the policy is given the context).
 	Timeout time.Duration
 	// BannerTimeout bounds the wait for the server's version line. Zero
-	// means paramiko's 15 seconds; negative means none. A Timeout shorter
-	// than it still applies.
+	// means paramiko's 15 seconds; negative means none (then only Timeout
+	// or the context bounds the wait, as OpenSSH's ssh waits without
+	// ConnectTimeout). A Timeout shorter than it still applies.
 	BannerTimeout time.Duration
 	// AuthTimeout bounds each wait for the server's answer during
 	// authentication, and each GSS-API exchange with the KDC, as
@@ -61,7 +62,9 @@ type ConnectOptions struct {
 	// answer in time ends Connect with a *TimeoutError whose Phase is
 	// "authentication". Time on our side (a password or passphrase typed
 	// by a person, keyboard-interactive answers, an agent asking to
-	// confirm a signature) does not count; the context still bounds it.
+	// confirm a signature) does not count. The context's end interrupts
+	// the connection and the agent's; the callbacks get no context, and
+	// Connect returns when the one running does.
 	// Zero means paramiko's 30 seconds; negative means none.
 	AuthTimeout time.Duration
 	// ChannelTimeout bounds opening a channel. Zero means paramiko's
@@ -129,8 +132,9 @@ type ConnectOptions struct {
 	// PassphraseCallback, if set, is asked for the passphrase of an
 	// encrypted key file that neither Passphrase nor Password unlocks.
 	PassphraseCallback func(keyFile string) (string, error)
-	// PasswordCallback, if set and Password is empty, is asked for the
-	// password when the cascade reaches password authentication.
+	// PasswordCallback, if set, Password empty and EmptyPassword false, is
+	// asked for the password when the cascade reaches password
+	// authentication.
 	PasswordCallback func() (string, error)
 	// KeyboardInteractive, if set, answers keyboard-interactive prompts
 	// (RFC 4256) after the password; each answer goes with its prompt.

@@ -152,7 +152,7 @@ func (x *x11Server) start(t *testing.T) *sshtest.Server {
 						ssh.Unmarshal(r.Payload, &cmd)
 						for _, w := range strings.Fields(cmd.Command) {
 							if w == "wait" { // X11Options.Timeout's, in TestX11Timeout
-								time.Sleep(300 * time.Millisecond)
+								time.Sleep(1500 * time.Millisecond)
 								continue
 							}
 							fmt.Fprintln(ch, x.open(conn, w))
@@ -298,7 +298,7 @@ func TestX11Timeout(t *testing.T) {
 	c := connectTo(t, s, nil)
 	defer c.Close()
 	echo := &x11Echo{}
-	out, err := runX11(t, c, &X11Options{Handler: echo.handle, Timeout: 150 * time.Millisecond}, "open wait open")
+	out, err := runX11(t, c, &X11Options{Handler: echo.handle, Timeout: time.Second}, "open wait open")
 	if err != nil {
 		t.Fatal(err)
 	}

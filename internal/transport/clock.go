@@ -20,7 +20,7 @@ import (
 //     banner_timeout=60 for a slow device) is not cut short.
 //   - Time spent in the host key callback is not counted: a missing host
 //     key policy may ask a person, or a database, and paramiko runs it
-//     with no timeout. The caller's context still bounds it.
+//     with no timeout. The context is the callback's to honour.
 //   - A cancelled context interrupts whatever read or write is blocked.
 type handshakeClock struct {
 	conn        net.Conn
@@ -107,7 +107,9 @@ func (k *handshakeClock) setLocked() {
 }
 
 // pause stops the clock until the returned function is called: the
-// deadline moves on by the time in between.
+// connection's deadline moves on by the time in between. negotiationCtx's
+// does not: nothing uses it after the host key callback (a GSS-API key
+// exchange, its one user, is done by then).
 func (k *handshakeClock) pause() (resume func()) {
 	k.mu.Lock()
 	k.paused = time.Now()
