@@ -4,12 +4,12 @@ import (
 	"context"
 	"io"
 	"net"
-	"os"
 
 	"github.com/amiko-ssh/amiko/internal/connection"
 )
 
-// RequestAgentForwarding forwards the local SSH agent (SSH_AUTH_SOCK) to
+// RequestAgentForwarding forwards the local SSH agent (the connection's
+// ConnectOptions.AgentSocket, or SSH_AUTH_SOCK) to
 // the session (ssh -A): the server then opens an auth-agent@openssh.com
 // channel for each use of its SSH_AUTH_SOCK, and amiko connects it to
 // the local agent. Channels of that type are refused until a session
@@ -17,15 +17,14 @@ import (
 func (s *Session) RequestAgentForwarding(ctx context.Context) error {
 	s.cc.agentForwarding.Do(func() {
 		s.cc.mux.HandleChannelOpen("auth-agent@openssh.com", func(nc *connection.NewChannel) {
-			go forwardToAgent(nc)
+			go forwardToAgent(nc, agentSocket(s.cc.agentSocket))
 		})
 	})
 	return s.request(ctx, "auth-agent-req@openssh.com", "", nil)
 }
 
-// forwardToAgent connects one agent channel to the local agent.
-func forwardToAgent(nc *connection.NewChannel) {
-	sock := os.Getenv("SSH_AUTH_SOCK")
+// forwardToAgent connects one agent channel to the local agent at sock.
+func forwardToAgent(nc *connection.NewChannel, sock string) {
 	if sock == "" {
 		nc.Reject(connection.OpenConnectFailed, "no agent")
 		return

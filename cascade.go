@@ -98,7 +98,7 @@ func (a *cascade) run(opts *ConnectOptions) error {
 		return err
 	}
 	if !opts.DisableAgent {
-		if ok, err := a.tryAgent(); ok || err != nil {
+		if ok, err := a.tryAgent(opts.AgentSocket); ok || err != nil {
 			return err
 		}
 	}
@@ -337,8 +337,8 @@ func (a *cascade) tryKeyFiles(files []string, discovered bool, opts *ConnectOpti
 }
 
 // tryAgent offers the keys of the agent at SSH_AUTH_SOCK.
-func (a *cascade) tryAgent() (bool, error) {
-	signers, closeAgent := agentSigners(a.ctx)
+func (a *cascade) tryAgent(sock string) (bool, error) {
+	signers, closeAgent := agentSigners(a.ctx, sock)
 	defer closeAgent()
 	for _, s := range signers {
 		if a.keysDone {
@@ -427,12 +427,20 @@ func (a *cascade) failure() error {
 	return &AuthenticationError{User: a.user, Allowed: a.allowed, Attempts: a.attempts}
 }
 
-// agentSigners returns the keys of the agent at SSH_AUTH_SOCK, if any,
-// and a function that closes the connection to it. Ending ctx closes it
-// too, so that an agent that does not answer (or waits for its user to
-// confirm a signature) holds Connect no longer than its context.
-func agentSigners(ctx context.Context) ([]ssh.Signer, func()) {
-	sock := os.Getenv("SSH_AUTH_SOCK")
+// agentSocket is the agent's socket: given, or SSH_AUTH_SOCK's.
+func agentSocket(given string) string {
+	if given != "" {
+		return given
+	}
+	return os.Getenv("SSH_AUTH_SOCK")
+}
+
+// agentSigners returns the keys of the agent at sock (agentSocket's), if
+// any, and a function that closes the connection to it. Ending ctx closes
+// it too, so that an agent that does not answer (or waits for its user
+// to confirm a signature) holds Connect no longer than its context.
+func agentSigners(ctx context.Context, sock string) ([]ssh.Signer, func()) {
+	sock = agentSocket(sock)
 	if sock == "" {
 		return nil, func() {}
 	}

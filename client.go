@@ -36,6 +36,7 @@ type clientConn struct {
 	channelTimeout  time.Duration
 	authMethod      string // the method that succeeded, for ConnInfo
 	agentForwarding sync.Once
+	agentSocket     string // ConnectOptions.AgentSocket
 	log             *slog.Logger
 
 	// X11 forwardings granted (RequestX11Forwarding), oldest first.
@@ -253,7 +254,7 @@ func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOpti
 		KeepaliveInterval: opts.KeepaliveInterval,
 		KeepaliveCountMax: opts.KeepaliveCountMax,
 	})
-	cc := &clientConn{t: t, mux: mux, authMethod: method, channelTimeout: durationOrDefault(opts.ChannelTimeout, defaultChannelTimeout), log: c.logger()}
+	cc := &clientConn{t: t, mux: mux, authMethod: method, channelTimeout: durationOrDefault(opts.ChannelTimeout, defaultChannelTimeout), log: c.logger(), agentSocket: opts.AgentSocket}
 	// Always handled, so that an x11 channel nobody asked for is refused
 	// with a warning in the log, as OpenSSH's client warns.
 	mux.HandleChannelOpen("x11", cc.x11Open)

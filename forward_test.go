@@ -323,3 +323,39 @@ func TestProxyCommandConn(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAgentSocket: ConnectOptions.AgentSocket names the agent for
+// authentication and forwarding on this connection, whatever
+// SSH_AUTH_SOCK says: two connections, each with its own agent.
+func TestAgentSocket(t *testing.T) {
+	home := isolate(t)
+	var socks []string
+	var pubs []ssh.PublicKey
+	for i := range 2 {
+		_, priv, _ := ed25519.GenerateKey(rand.Reader)
+		file := filepath.Join(home, fmt.Sprint("key", i))
+		writeKey(t, file, priv, "")
+		socks = append(socks, sshtest.StartAgent(t, file))
+		signer, _ := ssh.NewSignerFromKey(priv)
+		pubs = append(pubs, signer.PublicKey())
+	}
+	t.Setenv("SSH_AUTH_SOCK", "/nonexistent/agent.sock")
+	checkNoLeak(t)
+	// Each server authorizes one of the agents' keys.
+	for i := range 2 {
+		s := sshtest.StartOpenSSH(t, sshtest.Options{AuthorizedKeys: []ssh.PublicKey{pubs[i]}})
+		c := NewClient()
+		c.SetMissingHostKeyPolicy(trustServer(s))
+		opts := &ConnectOptions{Port: port(t, s.Addr), Username: s.User, AgentSocket: socks[i], DisableKeyDiscovery: true}
+		if err := c.Connect(t.Context(), "127.0.0.1", opts); err != nil {
+			t.Fatalf("agent %d: %v", i, err)
+		}
+		cmd := c.Command(t.Context(), "ssh-add -l")
+		cmd.ForwardAgent = true
+		out, err := cmd.Output()
+		if err != nil || !strings.Contains(string(out), ssh.FingerprintSHA256(pubs[i])) || strings.Contains(string(out), ssh.FingerprintSHA256(pubs[1-i])) {
+			t.Fatalf("agent %d forwarded: ssh-add -l on the server: %q %v", i, out, err)
+		}
+		c.Close()
+	}
+}

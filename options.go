@@ -92,6 +92,12 @@ type ConnectOptions struct {
 	// DisableAgent turns off keys from the SSH agent (paramiko's
 	// allow_agent=False).
 	DisableAgent bool
+	// AgentSocket is the SSH agent's socket, for its keys and for agent
+	// forwarding on this connection (OpenSSH's IdentityAgent); empty
+	// means the SSH_AUTH_SOCK of the environment. Programs that connect
+	// with several agents at once set it rather than the environment,
+	// which is the whole process's.
+	AgentSocket string
 	// DisableKeyDiscovery turns off trying ~/.ssh/id_rsa, id_dsa,
 	// id_ecdsa and id_ed25519 (paramiko's look_for_keys=False).
 	DisableKeyDiscovery bool
