@@ -199,7 +199,8 @@ func (c *Client) Wait() error {
 // Connect connects to hostname and authenticates (paramiko's
 // SSHClient.connect): see ConnectOptions for every parameter. ctx bounds
 // Connect only, not the life of the connection. A Client holds one
-// connection: connecting again closes the previous one.
+// connection: connecting again closes the previous one once the new one
+// is authenticated; a failed Connect leaves the previous one as it was.
 func (c *Client) Connect(ctx context.Context, hostname string, opts *ConnectOptions) error {
 	if opts == nil {
 		opts = &ConnectOptions{}
