@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -239,5 +240,34 @@ func TestConnectOptionsMapping(t *testing.T) {
 	if o.Port != 2222 || o.Timeout != 0 || o.BannerTimeout != 0 || o.KeepaliveInterval != 0 || o.Compress ||
 		!o.DisableGSSDelegation || o.DisableAgent || o.DisableKeyDiscovery || len(o.KeyFilenames) != 0 {
 		t.Errorf("default options %+v", o)
+	}
+}
+
+// TestLegacyRSAOptIn: against an sshd that takes only ssh-rsa (SHA-1)
+// signatures, an RSA key works once PubkeyAcceptedAlgorithms adds
+// ssh-rsa, as with OpenSSH's ssh, and not before.
+func TestLegacyRSAOptIn(t *testing.T) {
+	e := newTestEnv(t)
+	rsaFile := filepath.Join(e.home, "id_legacy")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "rsa", "-N", "", "-f", rsaFile).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v %s", err, out)
+	}
+	b, err := os.ReadFile(rsaFile + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _, _, _, err := ssh.ParseAuthorizedKey(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.server(sshtest.Options{AuthorizedKeys: []ssh.PublicKey{pub}, Config: []string{"PubkeyAcceptedAlgorithms ssh-rsa"}})
+	e.trust(s)
+	args := append(withoutIdentity(e.args(s)), "-i", rsaFile)
+	if r := e.run("", append(args, "127.0.0.1", "echo ok")...); r.code != 255 || r.stdout != "" {
+		t.Errorf("by default: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	r := e.run("", append(args, "-o", "PubkeyAcceptedAlgorithms=+ssh-rsa", "127.0.0.1", "echo ok")...)
+	if r.code != 0 || r.stdout != "ok\n" {
+		t.Errorf("with +ssh-rsa: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
