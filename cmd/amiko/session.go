@@ -27,8 +27,12 @@ func (r *runner) remote(ctx context.Context, inv *invocation, ch *chain, fw *for
 	cfg := inv.cfg
 	client := ch.dest()
 	stdinFD, stdinIsTerm := terminalFD(r.stdin)
-	usePTY := wantPTY(cfg.RequestTTY, len(inv.command) > 0, stdinIsTerm)
-	if cfg.RequestTTY == "yes" && !stdinIsTerm && len(inv.command) == 0 && cfg.LogLevel >= logInfo {
+	// As ssh, words that join to nothing ("") are no command: the shell.
+	command := strings.Join(inv.command, " ")
+	usePTY := wantPTY(cfg.RequestTTY, command != "", stdinIsTerm)
+	// As ssh: a pty that would be asked for with stdin a terminal (-t,
+	// or a shell), but not forced (-tt), is given up with a word.
+	if !stdinIsTerm && cfg.RequestTTY != "force" && wantPTY(cfg.RequestTTY, command != "", true) && cfg.LogLevel >= logInfo {
 		fmt.Fprintln(r.stderr, "Pseudo-terminal will not be allocated because stdin is not a terminal.")
 	}
 
@@ -64,7 +68,6 @@ func (r *runner) remote(ctx context.Context, inv *invocation, ch *chain, fw *for
 			return r.failed(ctx, err, inv)
 		}
 	}
-	command := strings.Join(inv.command, " ")
 	switch {
 	case inv.subsystem:
 		log.Debug("amiko: starting subsystem", "name", command)
