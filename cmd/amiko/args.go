@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -32,6 +33,10 @@ const sshUsage = `usage: amiko ssh [-AaCgKkNnqsTtvx] [-c cipher_spec] [-D [bind_
            [-o option] [-p port] [-R [bind_address:]port:host:hostport]
            [-W host:port] destination [command [argument ...]]`
 
+// errVersion is -V: print the version and exit, whatever else the
+// command line says, as ssh does the moment it reads -V.
+var errVersion = errors.New("-V")
+
 // usageError is a command line amiko ssh cannot read; the usage is
 // printed after it.
 type usageError struct{ msg string }
@@ -47,7 +52,7 @@ var unsupportedFlags = map[byte]string{
 	'b': "binding to an address", 'E': "a log file",
 	'f': "going to the background", 'G': "printing the configuration", 'I': "PKCS#11",
 	'M': "connection multiplexing", 'O': "multiplexing control", 'P': "tags",
-	'Q': "algorithm queries", 'S': "multiplexing control sockets", 'V': "-V",
+	'Q': "algorithm queries", 'S': "multiplexing control sockets",
 	'w': "tunnel devices", 'y': "syslog",
 }
 
@@ -112,6 +117,9 @@ func parseCommandLine(args []string) (*invocation, error) {
 			if f == 'F' {
 				configPath, haveF = arg, true
 				continue
+			}
+			if f == 'V' {
+				return nil, errVersion
 			}
 			if err := inv.flag(f, arg); err != nil {
 				return nil, err

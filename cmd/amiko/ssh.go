@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
+
+	"github.com/amiko-ssh/amiko/internal/transport"
 )
 
 // ssh runs `amiko ssh args...` and returns the exit status: the remote
@@ -15,6 +18,10 @@ func (r *runner) ssh(ctx context.Context, args []string) int {
 		return exitFailure
 	}
 	inv, err := parseSSHArgs(args)
+	if errors.Is(err, errVersion) {
+		fmt.Fprintf(r.stderr, "amiko %s (%s)\n", transport.Version, runtime.Version())
+		return 0
+	}
 	if err != nil {
 		var ue *usageError
 		if errors.As(err, &ue) {

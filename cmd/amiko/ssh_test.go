@@ -431,3 +431,15 @@ func TestMissingIdentityFile(t *testing.T) {
 		t.Fatalf("got %d %q %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestVersionFlag: -V prints the version to stderr and exits 0 the
+// moment it is read, whatever follows, as ssh -V does.
+func TestVersionFlag(t *testing.T) {
+	e := newTestEnv(t)
+	for _, args := range [][]string{{"-V"}, {"-v", "-V", "host", "cmd"}, {"-t", "-V", "-p"}} {
+		r := e.run("", args...)
+		if r.code != 0 || r.stdout != "" || !strings.HasPrefix(r.stderr, "amiko ") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
