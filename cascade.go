@@ -336,7 +336,7 @@ func (a *cascade) tryKeyFiles(files []string, discovered bool, opts *ConnectOpti
 	return false, nil
 }
 
-// tryAgent offers the keys of the agent at SSH_AUTH_SOCK.
+// tryAgent offers the keys of the agent at sock (see agentSocket).
 func (a *cascade) tryAgent(sock string) (bool, error) {
 	signers, closeAgent := agentSigners(a.ctx, sock)
 	defer closeAgent()
