@@ -31,7 +31,7 @@
 // subsystem (such as sftp). -N runs nothing: the connection is held for
 // the forwardings until amiko is interrupted. -W host:port connects stdin
 // and stdout to host:port through the server, for use as another ssh's
-// ProxyCommand.
+// ProxyCommand. -V prints amiko's version and exits.
 //
 // Forwarding: -L listens locally and connects through the server, -R asks
 // the server to listen and connects from here, -D listens locally as a
